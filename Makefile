@@ -1,0 +1,16 @@
+# The two commands (see README.md). Everything else lives in scripts/.
+.PHONY: run test lint bench
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+lint:
+	@scripts/setup.sh requirements-dev.txt
+	@. scripts/env.sh && ruff check . && ruff format --check . && mypy crm_app voice_bridge bench
+
+bench:
+	@scripts/setup.sh requirements-dev.txt
+	@. scripts/env.sh && python -m bench

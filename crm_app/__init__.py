@@ -1,0 +1,1 @@
+"""AI call-center CRM: Reflex UI, REST API and domain services."""

@@ -1,0 +1,154 @@
+"""Command line: ``python -m crm_app <command>`` (settings from the environment).
+
+Passwords are read from stdin (one line), never from arguments, so they stay
+out of shell history and process lists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from crm_app.db import get_engine, unit_of_work
+from crm_app.migrate import upgrade_to_head
+from crm_app.models import Role
+from crm_app.services import accounts, auth, seed
+from crm_app.services.errors import DomainError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise DomainError("no password on stdin (send one line)")
+    return password
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Upgrade the database schema to head."""
+    upgrade_to_head(get_engine())
+    _out("database schema at head")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    """Seed demo data into an empty database (needs DEMO_MODE=1)."""
+    upgrade_to_head(get_engine())
+    with unit_of_work() as session:
+        if not seed.database_is_empty(session):
+            _out("database is not empty: demo data not added")
+            return 0 if args.if_empty else 1
+        login = seed.seed_demo(session)
+    _out(f"demo login: {login.email} / {login.password}")
+    return 0
+
+
+def cmd_database_state(_: argparse.Namespace) -> int:
+    """Print ``empty``, ``demo`` (only seeded demo data) or ``data``; used by ``make run``."""
+    _out(seed.database_state(get_engine()))
+    return 0
+
+
+def cmd_demo_login(_: argparse.Namespace) -> int:
+    """Print the demo login (demo mode only)."""
+    _out(f"  demo login: {seed.DEMO_OWNER} / {seed.DEMO_PASSWORD}")
+    return 0
+
+
+def cmd_create_owner(args: argparse.Namespace) -> int:
+    """Create a business and its owner; print the business id."""
+    password = _read_password()
+    upgrade_to_head(get_engine())
+    with unit_of_work() as session:
+        business = accounts.create_business(
+            session, name=args.business, phone=args.phone, locale=args.locale
+        )
+        assert business.id is not None
+        accounts.add_user(
+            session,
+            business_id=business.id,
+            email=args.email,
+            password=password,
+            role=Role.OWNER,
+            locale=args.locale,
+        )
+    _out(str(business.id))
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    """Add a user to the business of an owner or admin."""
+    password = _read_password()
+    with unit_of_work() as session:
+        user = accounts.create_user_by(
+            session,
+            manager_email=args.email,
+            email=args.new_email,
+            password=password,
+            role=Role(args.role),
+        )
+    _out(f"created {user.role} {user.email}")
+    return 0
+
+
+def cmd_create_api_token(args: argparse.Namespace) -> int:
+    """Create an API token; the token alone is printed on the last line."""
+    with unit_of_work() as session:
+        user = accounts.find_user(session, email=args.email)
+        token = auth.create_api_token(session, user=user, name=args.name)
+    _out(f"API token for {user.email} (shown once, stored hashed):")
+    _out(token)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command."""
+    parser = argparse.ArgumentParser(prog="python -m crm_app", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="upgrade the database to the newest schema").set_defaults(
+        func=cmd_migrate
+    )
+    p = sub.add_parser("seed-demo", help="seed demo data (DEMO_MODE=1)")
+    p.add_argument("--if-empty", action="store_true", help="succeed quietly when data exists")
+    p.set_defaults(func=cmd_seed_demo)
+    sub.add_parser("database-state", help="empty, demo or data (for make run)").set_defaults(
+        func=cmd_database_state
+    )
+    sub.add_parser("demo-login", help="print the demo login").set_defaults(func=cmd_demo_login)
+    p = sub.add_parser("create-owner", help="create a business and its owner (password on stdin)")
+    p.add_argument("--business", required=True)
+    p.add_argument("--phone", required=True, help="the business line in E.164")
+    p.add_argument("--email", required=True)
+    p.add_argument("--locale", choices=accounts.LOCALES, default="he")
+    p.set_defaults(func=cmd_create_owner)
+    p = sub.add_parser("create-user", help="add a user (password on stdin)")
+    p.add_argument("--email", required=True, help="an owner or admin of the business")
+    p.add_argument("--new-email", required=True)
+    p.add_argument("--role", choices=[Role.ADMIN.value, Role.AGENT.value], required=True)
+    p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("create-api-token", help="create an API token for a user")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", default="")
+    p.set_defaults(func=cmd_create_api_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; domain errors become a one-line message and exit code 1."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.func
+    try:
+        return handler(args)
+    except (DomainError, seed.DemoModeRequired) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""The REST API v1 application (mounted at ``/api/v1``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from crm_app.api.deps import CurrentPrincipal
+from crm_app.api.errors import install_error_handlers
+from crm_app.services import health
+
+
+def create_api() -> FastAPI:
+    """Build the API with its routers and JSON error handlers."""
+    api = FastAPI(
+        title="CRM API",
+        version="1",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(api)
+    api.add_api_route("/health", health_endpoint, methods=["GET"], tags=["health"])
+    api.add_api_route("/me", me_endpoint, methods=["GET"], tags=["auth"], response_model=Me)
+    return api
+
+
+class Me(BaseModel):
+    """The authenticated user and their business."""
+
+    user_id: int
+    email: str
+    name: str
+    role: str
+    locale: str
+    business_id: int
+    business_name: str
+
+
+def me_endpoint(principal: CurrentPrincipal) -> Me:
+    """Who the credentials belong to."""
+    return Me(
+        user_id=principal.user_id,
+        email=principal.email,
+        name=principal.name,
+        role=principal.role.value,
+        locale=principal.locale,
+        business_id=principal.business_id,
+        business_name=principal.business_name,
+    )
+
+
+def health_endpoint() -> JSONResponse:
+    """Database reachability and whether migrations are at head (no auth, no data)."""
+    result = health.check()
+    body = {
+        "status": "ok" if result.ok else "degraded",
+        "database": "ok" if result.database else "unreachable",
+        "migrations": "at_head" if result.migrations_at_head else "behind",
+    }
+    return JSONResponse(body, status_code=200 if result.ok else 503)

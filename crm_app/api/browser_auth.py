@@ -1,0 +1,79 @@
+"""Browser sign-in and sign-out: plain form posts that set the HttpOnly session cookie.
+
+The login page posts here (it works without JavaScript); the answer is a 303
+to the page the visitor wanted, or back to ``/login`` with an error code.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from crm_app.api.deps import client_ip
+from crm_app.db import unit_of_work
+from crm_app.services import auth
+from crm_app.services.errors import AuthenticationFailed, Throttled
+from crm_app.settings import get_settings
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths may be redirect targets (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/leads"
+    if target.startswith("/login"):
+        return "/leads"
+    return target
+
+
+def _back_to_login(error: str, email: str, next_path: str, **extra: str) -> RedirectResponse:
+    query = urlencode({"error": error, "email": email, "next": next_path, **extra})
+    return RedirectResponse(f"/login?{query}", status_code=303)
+
+
+async def login(request: Request) -> Response:
+    """Check the form's email and password; on success set the session cookie."""
+    form = await request.form()
+    email = str(form.get("email", ""))[:254]
+    password = str(form.get("password", ""))[:1024]
+    next_path = safe_next(str(form.get("next", "")))
+    try:
+        _principal, token = await run_in_threadpool(
+            auth.sign_in,
+            email=email,
+            password=password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+        )
+    except Throttled as exc:
+        minutes = str(max(1, (exc.retry_after + 59) // 60))
+        return _back_to_login("throttled", email, next_path, minutes=minutes)
+    except AuthenticationFailed:
+        return _back_to_login("invalid", email, next_path)
+    response = RedirectResponse(next_path, status_code=303)
+    settings = get_settings()
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        max_age=settings.session_absolute_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+def _end_session(token: str | None) -> None:
+    with unit_of_work() as session:
+        auth.end_session(session, token)
+
+
+async def logout(request: Request) -> Response:
+    """End the session and clear the cookie."""
+    await run_in_threadpool(_end_session, request.cookies.get(auth.SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response

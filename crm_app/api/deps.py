@@ -1,0 +1,61 @@
+"""Request authentication for the API and the file routes.
+
+A request is authenticated by ``Authorization: Bearer <api token>`` or by the
+browser session cookie. Cookie-authenticated writes must come from our own
+origin (SameSite=Lax already stops cross-site posts; this is a second lock).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+
+from crm_app.db import unit_of_work
+from crm_app.services import auth
+from crm_app.services.auth import Principal
+from crm_app.services.errors import AuthenticationFailed, PermissionDenied
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def client_ip(request: Request) -> str:
+    """The peer address of the request."""
+    return request.client.host if request.client else ""
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if any."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def resolve_request(request: Request) -> Principal | None:
+    """The principal of a request (bearer token first, then cookie), or None."""
+    token = bearer_token(request)
+    with unit_of_work() as session:
+        if token is not None:
+            return auth.resolve_api_token(session, token)
+        principal = auth.resolve_session(session, request.cookies.get(auth.SESSION_COOKIE))
+    if principal is not None and request.method not in _SAFE_METHODS:
+        _check_same_origin(request)
+    return principal
+
+
+def _check_same_origin(request: Request) -> None:
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise PermissionDenied("cross-origin request refused")
+
+
+def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the authenticated principal, or a 401."""
+    principal = resolve_request(request)
+    if principal is None:
+        raise AuthenticationFailed("sign in or send a valid API token")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

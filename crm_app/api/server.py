@@ -1,0 +1,38 @@
+"""The backend routes mounted beside Reflex on the one port.
+
+Reflex mounts its own app inside this Starlette app, so these routes win over
+Reflex's: that is how ``GET /_upload/...`` is closed (note files live in
+private storage and are served only through the authenticated file route).
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from crm_app.api import browser_auth
+from crm_app.api.app import create_api
+
+
+async def _no_public_uploads(_: Request) -> Response:
+    return JSONResponse({"error": {"code": "not_found", "message": "not found"}}, status_code=404)
+
+
+def backend_routes() -> list[BaseRoute]:
+    """Every non-Reflex HTTP and WebSocket route of the server."""
+    from voice_bridge.app import create_bridge  # the bridge never imports reflex
+
+    return [
+        Route("/auth/login", browser_auth.login, methods=["POST"]),
+        Route("/auth/logout", browser_auth.logout, methods=["POST"]),
+        Route("/_upload/{path:path}", _no_public_uploads, methods=["GET", "HEAD"]),
+        Mount("/api/v1", app=create_api()),
+        Mount("/twilio", app=create_bridge()),
+    ]
+
+
+def create_backend() -> Starlette:
+    """The Starlette app Reflex mounts itself into (``api_transformer``)."""
+    return Starlette(routes=backend_routes())

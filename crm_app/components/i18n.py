@@ -1,0 +1,40 @@
+"""``t()``: interface strings that follow the signed-in user's language."""
+
+from __future__ import annotations
+
+import re
+
+import reflex as rx
+
+from crm_app.i18n import MESSAGES
+from crm_app.state.session import SessionState
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def t(key: str) -> rx.Var[str]:
+    """The text of ``key`` in the user's language (a missing key fails the build)."""
+    return rx.cond(SessionState.is_en, MESSAGES["en"][key], MESSAGES["he"][key])
+
+
+def tf(key: str, **params: rx.Var | str | int) -> rx.Var[str]:
+    """Like :func:`t`, with ``{name}`` placeholders filled from vars or values."""
+    return rx.cond(
+        SessionState.is_en,
+        _fill(MESSAGES["en"][key], params),
+        _fill(MESSAGES["he"][key], params),
+    )
+
+
+def _fill(template: str, params: dict[str, rx.Var | str | int]) -> rx.Var[str]:
+    parts = _PLACEHOLDER.split(template)
+    result: rx.Var = rx.Var.create("")
+    for i, part in enumerate(parts):
+        value = rx.Var.create(params[part]).to_string() if i % 2 else rx.Var.create(part)
+        result = result + value
+    return result
+
+
+def ltr(value: rx.Var | str, **props: object) -> rx.Component:
+    """A phone number or email kept left-to-right inside right-to-left text."""
+    return rx.el.bdi(value, dir="ltr", class_name="ltr", **props)

@@ -1,0 +1,112 @@
+"""Database engine and the unit of work.
+
+Every piece of work that touches the database runs inside
+``with unit_of_work() as session:``. The session commits when the block ends
+normally, rolls back on any exception and is always closed, so a failed
+statement can never leave a pooled connection in an aborted transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, create_engine
+
+from crm_app.settings import get_settings
+
+_lock = threading.Lock()
+_engine: Engine | None = None
+
+
+def build_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with the project's connection rules.
+
+    SQLite gets WAL, foreign keys and a busy timeout; Postgres gets pre-ping
+    and a bounded pool.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_pre_ping=True,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def get_engine() -> Engine:
+    """Return the process-wide engine, created from settings on first use."""
+    global _engine
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                _engine = build_engine(get_settings().database_url)
+    return _engine
+
+
+def use_engine(engine: Engine | None) -> Engine | None:
+    """Make ``engine`` the process-wide engine (tests); returns the previous one.
+
+    The previous engine is not disposed: its owner decides.
+    """
+    global _engine
+    with _lock:
+        previous, _engine = _engine, engine
+    return previous
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Run one transaction: commit on success, roll back on any error, close.
+
+    Yields:
+        A session bound to the process-wide engine. Objects stay readable
+        after the commit (``expire_on_commit=False``).
+    """
+    session = Session(get_engine(), expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _drop_inherited_pool() -> None:
+    # A forked worker must not reuse the parent's sockets: the Reflex prod
+    # supervisor connects before forking Granian workers (see the recipe).
+    if _engine is not None:
+        _engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_drop_inherited_pool)

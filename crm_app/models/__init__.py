@@ -1,0 +1,37 @@
+"""SQLModel tables. Importing this package registers every table on the metadata."""
+
+from crm_app.models.activity import (
+    Appointment,
+    AuditEvent,
+    Call,
+    CallDirection,
+    Note,
+    NoteKind,
+    Payment,
+    WhatsappMessage,
+)
+from crm_app.models.base import utcnow
+from crm_app.models.business import ApiToken, Business, LoginAttempt, Role, User, UserSession
+from crm_app.models.lead import Lead, LeadSource, LeadStatus, LeadStatusChange
+
+__all__ = [
+    "ApiToken",
+    "Appointment",
+    "AuditEvent",
+    "Business",
+    "Call",
+    "CallDirection",
+    "Lead",
+    "LeadSource",
+    "LeadStatus",
+    "LeadStatusChange",
+    "LoginAttempt",
+    "Note",
+    "NoteKind",
+    "Payment",
+    "Role",
+    "User",
+    "UserSession",
+    "WhatsappMessage",
+    "utcnow",
+]

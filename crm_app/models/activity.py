@@ -1,0 +1,148 @@
+"""Notes, calls, appointments and the other events on a lead's timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from crm_app.models.base import (
+    UTCDateTime,
+    business_fk,
+    created_at_field,
+    json_list_column,
+    json_type,
+    updated_at_field,
+)
+
+
+class NoteKind(StrEnum):
+    """Who or what wrote a note."""
+
+    MANUAL = "manual"
+    CALL_SUMMARY = "call_summary"
+    SYSTEM = "system"
+
+
+class Note(SQLModel, table=True):
+    """Text, files or both on a lead. Attachments live only in ``attachments``."""
+
+    __table_args__ = (sa.Index("ix_note_lead_created", "lead_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    lead_id: int = Field(foreign_key="lead.id", ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    kind: str = Field(default=NoteKind.MANUAL.value, max_length=20)
+    text: str = Field(default="", sa_type=sa.Text)
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_list_column())
+    call_id: int | None = Field(default=None, foreign_key="call.id", ondelete="SET NULL")
+    version: int = Field(default=1)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class CallDirection(StrEnum):
+    """Who dialled."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Call(SQLModel, table=True):
+    """One phone call, from the TwiML webhook to the post-call pipeline."""
+
+    __table_args__ = (sa.Index("ix_call_business_created", "business_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    call_sid: str = Field(max_length=64, unique=True)
+    lead_id: int | None = Field(
+        default=None, foreign_key="lead.id", index=True, ondelete="SET NULL"
+    )
+    direction: str = Field(default=CallDirection.INBOUND.value, max_length=10)
+    from_number: str = Field(default="", max_length=20)
+    to_number: str = Field(default="", max_length=20)
+    status: str = Field(default="initiated", max_length=20)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duration_sec: int | None = None
+    end_reason: str = Field(default="", max_length=40)
+    recording_sid: str | None = Field(default=None, max_length=64)
+    recording_url: str | None = Field(default=None, max_length=500)
+    recording_storage_key: str | None = Field(default=None, max_length=200)
+    audio_bytes_len: int | None = Field(default=None, sa_type=sa.BigInteger)
+    audio_duration_sec: float | None = Field(default=None, sa_type=sa.Double)
+    transcript: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_list_column())
+    transcript_source: str | None = Field(default=None, sa_type=sa.String(32))
+    summary: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class Appointment(SQLModel, table=True):
+    """A booked slot, made by an agent or by the voice agent's tool."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    lead_id: int | None = Field(
+        default=None, foreign_key="lead.id", index=True, ondelete="SET NULL"
+    )
+    call_id: int | None = Field(default=None, foreign_key="call.id", ondelete="SET NULL")
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    title: str = Field(default="", max_length=200)
+    status: str = Field(default="scheduled", max_length=20)
+    created_at: datetime = created_at_field()
+
+
+class WhatsappMessage(SQLModel, table=True):
+    """A WhatsApp message to or from a lead."""
+
+    __tablename__ = "whatsapp_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    lead_id: int | None = Field(
+        default=None, foreign_key="lead.id", index=True, ondelete="SET NULL"
+    )
+    direction: str = Field(max_length=10)
+    body: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = created_at_field()
+
+
+class Payment(SQLModel, table=True):
+    """A payment by a lead."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    lead_id: int | None = Field(
+        default=None, foreign_key="lead.id", index=True, ondelete="SET NULL"
+    )
+    amount_agorot: int = Field(sa_type=sa.BigInteger)
+    currency: str = Field(default="ILS", max_length=3)
+    status: str = Field(default="pending", max_length=20)
+    created_at: datetime = created_at_field()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which record (exports, status changes, settings)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_business_created", "business_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    action: str = Field(max_length=60)
+    entity: str = Field(default="", max_length=40)
+    entity_id: int | None = None
+    details: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False)
+    )
+    ip: str = Field(default="", max_length=64)
+    created_at: datetime = created_at_field()

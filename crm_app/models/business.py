@@ -1,0 +1,92 @@
+"""Businesses (tenants), their users, sessions and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from crm_app.models.base import UTCDateTime, business_fk, created_at_field
+
+
+class Role(StrEnum):
+    """What a user may do inside their business."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    AGENT = "agent"
+
+
+class Business(SQLModel, table=True):
+    """A tenant: one small business and its phone line."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    phone_number: str = Field(max_length=20, unique=True)  # E.164, the Twilio ``To``
+    locale: str = Field(default="he", max_length=5)
+    timezone: str = Field(default="Asia/Jerusalem", max_length=64)
+    default_region: str = Field(default="IL", max_length=2)
+    created_at: datetime = created_at_field()
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to the CRM."""
+
+    __table_args__ = (sa.UniqueConstraint("email", name="uq_user_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    email: str = Field(max_length=254)
+    name: str = Field(default="", max_length=200)
+    role: str = Field(default=Role.AGENT.value, max_length=16)
+    password_hash: str = Field(max_length=255)
+    locale: str = Field(default="he", max_length=5)
+    is_active: bool = Field(default=True)
+    is_demo: bool = Field(default=False)
+    created_at: datetime = created_at_field()
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side browser session; the cookie holds only its secret."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    last_seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the REST API, stored as a hash."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str = Field(default="", max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = created_at_field()
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, counted per email and per IP for throttling."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_email_ip_at", "email", "ip", "attempted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    ip: str = Field(max_length=64)
+    attempted_at: datetime = created_at_field()

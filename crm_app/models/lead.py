@@ -1,0 +1,86 @@
+"""Leads, their per-business statuses and the status history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from crm_app.models.base import UTCDateTime, business_fk, created_at_field, updated_at_field
+
+
+class LeadSource(StrEnum):
+    """Where a lead came from."""
+
+    PHONE_AI = "phone_ai"
+    MANUAL = "manual"
+    WEB_FORM = "web_form"
+    WHATSAPP = "whatsapp"
+    IMPORT = "import"
+    REFERRAL = "referral"
+
+
+class LeadStatus(SQLModel, table=True):
+    """A step of a business's pipeline, labelled in Hebrew and English."""
+
+    __tablename__ = "lead_status"
+    __table_args__ = (sa.UniqueConstraint("business_id", "key", name="uq_lead_status_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    key: str = Field(max_length=40)
+    label_he: str = Field(max_length=80)
+    label_en: str = Field(max_length=80)
+    position: int = Field(default=0)
+    color: str = Field(default="gray", max_length=20)
+    is_closed: bool = Field(default=False)
+    is_default: bool = Field(default=False)
+
+
+class Lead(SQLModel, table=True):
+    """A person the business may sell to."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("business_id", "phone_e164", name="uq_lead_business_phone"),
+        sa.Index("ix_lead_business_created_id", "business_id", "created_at", "id"),
+        sa.Index(
+            "ix_lead_business_status_created_id", "business_id", "status_id", "created_at", "id"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    name: str = Field(default="", max_length=200)
+    phone_e164: str = Field(max_length=20)
+    phone_digits: str = Field(max_length=20)
+    email: str = Field(default="", max_length=254)
+    city: str = Field(default="", max_length=100)
+    source: str = Field(default=LeadSource.MANUAL.value, max_length=20)
+    status_id: int = Field(foreign_key="lead_status.id", index=True, ondelete="RESTRICT")
+    owner_id: int | None = Field(
+        default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
+    )
+    last_contact_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class LeadStatusChange(SQLModel, table=True):
+    """One move of a lead from one status to another."""
+
+    __tablename__ = "lead_status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    lead_id: int = Field(foreign_key="lead.id", index=True, ondelete="CASCADE")
+    from_status_id: int | None = Field(
+        default=None, foreign_key="lead_status.id", ondelete="SET NULL"
+    )
+    to_status_id: int = Field(foreign_key="lead_status.id", ondelete="RESTRICT")
+    changed_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    reason: str = Field(default="", max_length=500)
+    is_ai: bool = Field(default=False)
+    confidence: float | None = None
+    created_at: datetime = created_at_field()

@@ -1,0 +1,118 @@
+"""Application settings: the one place that reads the environment.
+
+Every other module asks :func:`get_settings` for configuration; nothing else
+reads ``os.environ``. Values come from the environment or a ``.env`` file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///data/crm.db"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the configuration cannot run the application."""
+
+
+class Settings(BaseSettings):
+    """Typed configuration of the CRM, the API and the voice bridge."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    storage_dir: Path = Path("data/files")
+    secret_key: SecretStr | None = None
+    demo_mode: bool = False
+    public_base_url: str = "http://localhost:3000"
+    port: int = 3000
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_api_base_url: str = "https://api.twilio.com"
+
+    openai_api_key: SecretStr = SecretStr("")
+    openai_base_url: str | None = None
+    openai_realtime_model: str = "gpt-realtime-2.1"
+    openai_transcribe_model: str = "gpt-4o-transcribe"
+    openai_summary_model: str = "gpt-4o-mini"
+
+    max_upload_mb: int = Field(default=25, ge=1)
+    max_files_per_note: int = Field(default=10, ge=1)
+    max_concurrent_calls: int = Field(default=50, ge=1)
+    max_call_seconds: int = Field(default=600, ge=10)
+    reflex_redis_url: str | None = None
+
+    session_idle_minutes: int = Field(default=120, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _require_secret_outside_demo(self) -> Settings:
+        if self.secret_key is None and not self.demo_mode:
+            raise SettingsError("SECRET_KEY is required (set DEMO_MODE=1 only for a local demo)")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the configured database is SQLite."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        """Whether the database is the default embedded SQLite file."""
+        return self.database_url == DEFAULT_DATABASE_URL
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` when the public URL is https."""
+        return urlsplit(self.public_base_url).scheme == "https"
+
+    @property
+    def public_host(self) -> str:
+        """The host (with port, if any) of ``PUBLIC_BASE_URL``."""
+        return urlsplit(self.public_base_url).netloc
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest accepted upload, in bytes."""
+        return self.max_upload_mb * 1024 * 1024
+
+    def secret_bytes(self) -> bytes:
+        """The key that signs sessions, call tokens and export links.
+
+        In demo mode without ``SECRET_KEY`` a random key is created once under
+        the data directory, so sessions survive a restart.
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        return _demo_secret(self.storage_dir.parent / "demo-secret-key")
+
+
+def _demo_secret(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    """Forget the cached settings and read them again (tests, CLI)."""
+    get_settings.cache_clear()
+    return get_settings()

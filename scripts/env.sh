@@ -1,0 +1,10 @@
+# Sourced by the other scripts: the venv, bun from npm, and Reflex kept offline.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$ROOT/.venv/bin:$PATH"
+_bun="$ROOT/tools/node_modules/@oven/bun-linux-x64/bin/bun"
+# Never point REFLEX_BUN_PATH at a missing file: every reflex command would crash.
+if [ -x "$_bun" ]; then export REFLEX_BUN_PATH="$_bun"; fi
+export REFLEX_TELEMETRY_ENABLED=false
+export REFLEX_CHECK_LATEST_VERSION=false
+export NPM_CONFIG_REGISTRY="${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}"
+export PYTHONDONTWRITEBYTECODE=1
