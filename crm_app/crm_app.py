@@ -9,7 +9,16 @@ import reflex as rx
 from crm_app.api.server import create_backend
 from crm_app.db import get_engine
 from crm_app.migrate import upgrade_to_head
-from crm_app.pages import calls, dashboard, lead, leads, login, settings  # noqa: F401  (register pages)
+from crm_app.pages.calls import calls_page
+from crm_app.pages.dashboard import dashboard_page
+from crm_app.pages.lead import lead_page
+from crm_app.pages.leads import leads_page
+from crm_app.pages.login import login_page
+from crm_app.pages.settings import settings_page
+from crm_app.state.dashboard import DashboardState
+from crm_app.state.lead import LeadState
+from crm_app.state.leads import LeadsState
+from crm_app.state.login import LoginState
 from crm_app.state.session import SessionState
 
 logger = logging.getLogger("crm_app")
@@ -21,7 +30,6 @@ def migrate_on_start() -> None:
     logger.info("database schema at head")
 
 
-@rx.page(route="/", on_load=SessionState.require_login)
 def index() -> rx.Component:
     """``/`` goes to the lead list (or to sign-in)."""
     return rx.fragment(rx.script("window.location.replace('/leads')"))
@@ -34,3 +42,16 @@ app = rx.App(
     stylesheets=["/styles.css"],
 )
 app.register_lifespan_task(migrate_on_start)
+
+# The route table. Every page but /login checks the session in its on_load.
+app.add_page(login_page, route="/login", title="Sign in · CRM", on_load=LoginState.load)
+app.add_page(index, route="/", title="CRM", on_load=SessionState.require_login)
+app.add_page(leads_page, route="/leads", title="Leads · CRM", on_load=LeadsState.load)
+app.add_page(lead_page, route="/leads/[id]", title="Lead · CRM", on_load=LeadState.load)
+app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=SessionState.require_login)
+app.add_page(
+    dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load
+)
+app.add_page(
+    settings_page, route="/settings", title="Settings · CRM", on_load=SessionState.require_login
+)

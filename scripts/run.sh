@@ -21,7 +21,7 @@ fi
 
 python -m crm_app migrate
 if [ "${DEMO_MODE:-0}" = "1" ]; then
-  python -m crm_app seed-demo --if-empty
+  python -m crm_app seed-demo --if-empty >/dev/null
 fi
 
 echo

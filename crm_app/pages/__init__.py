@@ -1,1 +1,1 @@
-"""One module per page; each registers itself with ``@rx.page``."""
+"""One module per page; ``crm_app.crm_app`` registers them with their routes."""

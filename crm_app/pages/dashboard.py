@@ -21,7 +21,6 @@ def _tile(name: str) -> rx.Component:
     )
 
 
-@rx.page(route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load)
 def dashboard_page() -> rx.Component:
     """The dashboard."""
     return page_frame(

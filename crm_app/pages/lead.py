@@ -36,7 +36,6 @@ def lead_header() -> rx.Component:
     )
 
 
-@rx.page(route="/leads/[id]", title="Lead · CRM", on_load=LeadState.load)
 def lead_page() -> rx.Component:
     """The lead page."""
     return page_frame(

@@ -52,7 +52,6 @@ def lead_table() -> rx.Component:
     )
 
 
-@rx.page(route="/leads", title="Leads · CRM", on_load=LeadsState.load)
 def leads_page() -> rx.Component:
     """The lead list."""
     return page_frame(lead_table(), title=t("leads.title"))

@@ -63,7 +63,6 @@ def login_form() -> rx.Component:
     )
 
 
-@rx.page(route="/login", title="Sign in · CRM", on_load=LoginState.load)
 def login_page() -> rx.Component:
     """The sign-in page, with a language switch."""
     return directed(_login_card(), dir=SessionState.dir)

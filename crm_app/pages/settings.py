@@ -33,7 +33,6 @@ def profile_card() -> rx.Component:
     )
 
 
-@rx.page(route="/settings", title="Settings · CRM", on_load=SessionState.require_login)
 def settings_page() -> rx.Component:
     """Settings."""
     return page_frame(profile_card(), title=t("settings.title"))
