@@ -33,6 +33,10 @@ def build_engine(url: str) -> Engine:
     and a bounded pool.
     """
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        # SQLAlchemy 2.1 defaults to psycopg 3; the project's driver is psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+        url = parsed.render_as_string(hide_password=False)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from crm_app.api import exports, leads
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.api.errors import install_error_handlers
 from crm_app.services import health
@@ -23,6 +24,8 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     api.add_api_route("/health", health_endpoint, methods=["GET"], tags=["health"])
     api.add_api_route("/me", me_endpoint, methods=["GET"], tags=["auth"], response_model=Me)
+    api.include_router(leads.router)
+    api.include_router(exports.router)
     return api
 
 

@@ -146,3 +146,25 @@ class AuditEvent(SQLModel, table=True):
     )
     ip: str = Field(default="", max_length=64)
     created_at: datetime = created_at_field()
+
+
+class ExportJob(SQLModel, table=True):
+    """A lead export written to private storage in the background."""
+
+    __tablename__ = "export_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    format: str = Field(max_length=8)
+    filters: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False)
+    )
+    status: str = Field(default="running", max_length=16)  # running | done | failed
+    total_rows: int = Field(default=0)
+    done_rows: int = Field(default=0)
+    storage_key: str | None = Field(default=None, max_length=200)
+    filename: str = Field(default="", max_length=200)
+    error: str = Field(default="", max_length=500)
+    created_at: datetime = created_at_field()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

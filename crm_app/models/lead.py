@@ -39,6 +39,10 @@ class LeadStatus(SQLModel, table=True):
     is_default: bool = Field(default=False)
 
 
+# Lower-cased name and email, kept by the database itself: what text search matches.
+SEARCH_TEXT_SQL = "lower(name || ' ' || email)"
+
+
 class Lead(SQLModel, table=True):
     """A person the business may sell to."""
 
@@ -48,6 +52,30 @@ class Lead(SQLModel, table=True):
         sa.Index(
             "ix_lead_business_status_created_id", "business_id", "status_id", "created_at", "id"
         ),
+        sa.Index("ix_lead_business_name_id", "business_id", "name", "id"),
+        # Search indexes (see the leads anchors): trigrams on Postgres, a plain
+        # btree on SQLite, where tenants are small.
+        sa.Index(
+            "ix_lead_search_trgm",
+            "business_id",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_lead_phone_prefix",
+            "business_id",
+            "phone_digits",
+            postgresql_ops={"phone_digits": "text_pattern_ops"},
+        ),
+        sa.Index(
+            "ix_lead_phone_trgm",
+            "phone_digits",
+            postgresql_using="gin",
+            postgresql_ops={"phone_digits": "gin_trgm_ops"},
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -56,6 +84,10 @@ class Lead(SQLModel, table=True):
     phone_e164: str = Field(max_length=20)
     phone_digits: str = Field(max_length=20)
     email: str = Field(default="", max_length=254)
+    search_text: str | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Text, sa.Computed(SEARCH_TEXT_SQL, persisted=True)),
+    )
     city: str = Field(default="", max_length=100)
     source: str = Field(default=LeadSource.MANUAL.value, max_length=20)
     status_id: int = Field(foreign_key="lead_status.id", index=True, ondelete="RESTRICT")

@@ -1,0 +1,253 @@
+"""REST API v1: leads (list, create, read, edit, status) and their export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import IO, Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from crm_app.api.deps import CurrentPrincipal, client_ip
+from crm_app.api.downloads import EXPORT_MEDIA, download_headers
+from crm_app.api.streaming import spooled, stream_writer
+from crm_app.db import unit_of_work
+from crm_app.models import Lead, LeadSource, Role
+from crm_app.services import exports, lead_query, leads, statuses
+from crm_app.services.auth import Principal, require_role
+from crm_app.services.errors import NotFound
+from crm_app.services.leads import LeadChanges
+
+router = APIRouter(prefix="/leads", tags=["leads"])
+
+
+class StatusOut(BaseModel):
+    """A lead status."""
+
+    key: str
+    label_he: str
+    label_en: str
+    color: str
+    is_closed: bool
+
+
+class OwnerOut(BaseModel):
+    """The user a lead is assigned to."""
+
+    id: int
+    name: str
+
+
+class LeadOut(BaseModel):
+    """A lead as the API shows it."""
+
+    id: int
+    name: str
+    phone: str = Field(description="E.164")
+    email: str
+    city: str
+    source: str
+    status: StatusOut
+    owner: OwnerOut | None
+    created_at: datetime
+    updated_at: datetime
+    last_contact_at: datetime | None
+
+
+class LeadList(BaseModel):
+    """One page of leads; pass ``next_cursor`` back as ``cursor`` for the next."""
+
+    items: list[LeadOut]
+    total: int
+    total_exact: bool = Field(description="false when total is an estimate (over 1,000)")
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+class LeadIn(BaseModel):
+    """A new lead."""
+
+    phone: str
+    name: str = ""
+    email: str = ""
+    city: str = ""
+    source: LeadSource = LeadSource.MANUAL
+    owner_id: int | None = None
+
+
+class LeadPatch(BaseModel):
+    """Fields to change; omitted fields stay. ``owner_id: null`` unassigns."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    city: str | None = None
+    source: LeadSource | None = None
+    owner_id: int | None = None
+
+
+class StatusChangeIn(BaseModel):
+    """Move a lead to a status (by key); closed statuses need a reason."""
+
+    status: str
+    reason: str = ""
+
+
+def _row_out(row: Any) -> LeadOut:
+    return LeadOut(
+        id=row.id,
+        name=row.name,
+        phone=row.phone_e164,
+        email=row.email,
+        city=row.city,
+        source=row.source,
+        status=StatusOut(
+            key=row.status_key,
+            label_he=row.status_he,
+            label_en=row.status_en,
+            color=row.status_color,
+            is_closed=row.status_closed,
+        ),
+        owner=OwnerOut(id=row.owner_id, name=row.owner_name) if row.owner_id else None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_contact_at=row.last_contact_at,
+    )
+
+
+def _lead_out(session: Session, principal: Principal, lead_id: int) -> LeadOut:
+    query = lead_query.base_select(principal, lead_query.LeadFilters(ids=(lead_id,)))
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound("no such lead")
+    return _row_out(row)
+
+
+def _filters(request: Request) -> lead_query.LeadFilters:
+    return lead_query.parse_filters(dict(request.query_params))
+
+
+@router.get("", response_model=LeadList)
+def list_leads(
+    request: Request,
+    principal: CurrentPrincipal,
+    q: str = "",
+    status: Annotated[str, Query(description="status keys, comma separated")] = "",
+    source: Annotated[str, Query(description="sources, comma separated")] = "",
+    owner: Annotated[str, Query(description="me, unassigned or a user id")] = "",
+    created_from: str = "",
+    created_to: str = "",
+    sort: Annotated[
+        str, Query(description=f"one of {lead_query.SORTS}, - to reverse")
+    ] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=lead_query.MAX_LIMIT)] = lead_query.DEFAULT_LIMIT,
+    cursor: str = "",
+) -> LeadList:
+    """List the business's leads: search, filters, sort and keyset pages."""
+    with unit_of_work() as session:
+        page = lead_query.fetch_page(
+            session,
+            principal=principal,
+            filters=_filters(request),
+            cursor=cursor or None,
+            limit=limit,
+        )
+    return LeadList(
+        items=[_row_out(r) for r in page.rows],
+        total=page.total,
+        total_exact=page.total_exact,
+        next_cursor=page.next_cursor,
+        prev_cursor=page.prev_cursor,
+    )
+
+
+@router.post("", response_model=LeadOut, status_code=201)
+def create_lead(body: LeadIn, principal: CurrentPrincipal) -> LeadOut:
+    """Create a lead; 409 (with ``existing_id``) when its phone is already a lead."""
+    with unit_of_work() as session:
+        lead = leads.create_lead(
+            session,
+            business_id=principal.business_id,
+            phone=body.phone,
+            name=body.name,
+            email=body.email,
+            city=body.city,
+            source=body.source,
+            owner_id=body.owner_id,
+        )
+        assert lead.id is not None
+        return _lead_out(session, principal, lead.id)
+
+
+@router.get("/export", response_class=StreamingResponse, responses={403: {}})
+def export_leads(
+    request: Request,
+    principal: CurrentPrincipal,
+    format: Literal["xlsx", "csv"] = "xlsx",  # noqa: A002  (the public parameter's name)
+) -> StreamingResponse:
+    """Export the listed leads (same filters and sort) as XLSX or CSV; owners and admins."""
+    require_role(principal, Role.OWNER, Role.ADMIN)
+    filters = _filters(request)
+    locale, ip = principal.locale, client_ip(request)
+
+    def produce(out: IO[bytes]) -> None:
+        with unit_of_work() as session:
+            exports.export_leads(
+                session,
+                principal=principal,
+                filters=filters,
+                fmt=format,
+                locale=locale,
+                out=out,
+                ip=ip,
+            )
+
+    body = stream_writer(produce) if format == "csv" else spooled(produce)
+    return StreamingResponse(
+        body,
+        media_type=EXPORT_MEDIA[format],
+        headers=download_headers(exports.export_filename(format)),
+    )
+
+
+@router.get("/{lead_id}", response_model=LeadOut)
+def get_lead(lead_id: int, principal: CurrentPrincipal) -> LeadOut:
+    """One lead; another business's id is 404."""
+    with unit_of_work() as session:
+        leads.get_lead(session, principal=principal, lead_id=lead_id)
+        return _lead_out(session, principal, lead_id)
+
+
+@router.patch("/{lead_id}", response_model=LeadOut)
+def patch_lead(lead_id: int, body: LeadPatch, principal: CurrentPrincipal) -> LeadOut:
+    """Edit a lead's fields (validated like creation)."""
+    sent = body.model_fields_set
+    changes = LeadChanges(
+        name=body.name,
+        phone=body.phone,
+        email=body.email,
+        city=body.city,
+        source=body.source,
+        owner_id=body.owner_id,
+        clear_owner="owner_id" in sent and body.owner_id is None,
+    )
+    with unit_of_work() as session:
+        leads.update_lead(session, principal=principal, lead_id=lead_id, changes=changes)
+    with unit_of_work() as session:
+        return _lead_out(session, principal, lead_id)
+
+
+@router.post("/{lead_id}/status", response_model=LeadOut)
+def change_status(lead_id: int, body: StatusChangeIn, principal: CurrentPrincipal) -> LeadOut:
+    """Move a lead to another status; history and audit are written with it."""
+    with unit_of_work() as session:
+        lead: Lead = leads.get_lead(session, principal=principal, lead_id=lead_id)
+        status = statuses.status_by_key(session, business_id=principal.business_id, key=body.status)
+        assert status.id is not None
+        leads.change_status(
+            session, principal=principal, lead=lead, status_id=status.id, reason=body.reason
+        )
+    with unit_of_work() as session:
+        return _lead_out(session, principal, lead_id)

@@ -1,0 +1,120 @@
+"""Background exports: a job row tracks progress; the file lands in private storage."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from crm_app.db import unit_of_work
+from crm_app.models import ExportJob, Role, utcnow
+from crm_app.services import exports, storage
+from crm_app.services.auth import Principal, require_role
+from crm_app.services.errors import NotFound
+from crm_app.services.lead_query import LeadFilters, parse_filters
+
+logger = logging.getLogger(__name__)
+KEEP_FOR = timedelta(days=1)
+
+
+def start_job(
+    session: Session, *, principal: Principal, filters: LeadFilters, fmt: exports.Format
+) -> ExportJob:
+    """Record a new export job (owners and admins only)."""
+    require_role(principal, Role.OWNER, Role.ADMIN)
+    total = exports.expected_rows(session, principal=principal, filters=filters)
+    job = ExportJob(
+        business_id=principal.business_id,
+        user_id=principal.user_id,
+        format=fmt,
+        filters=filters.to_params(),
+        total_rows=total,
+        filename=exports.export_filename(fmt),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _progress(job_id: int, rows: int) -> None:
+    with unit_of_work() as session:
+        job = session.get(ExportJob, job_id)
+        if job is not None:
+            job.done_rows = rows
+            session.add(job)
+
+
+def run_job(*, job_id: int, principal: Principal, locale: str, ip: str = "") -> None:
+    """Write the job's file; on any failure the job says so and no partial file stays."""
+    with unit_of_work() as session:
+        job = get_job(session, principal=principal, job_id=job_id)
+        fmt: exports.Format = "csv" if job.format == "csv" else "xlsx"
+        filters = parse_filters(job.filters)
+    key = storage.new_key("exports", f".{fmt}")
+    target = storage.path_for(key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    try:
+        with partial.open("wb") as out, unit_of_work() as session:
+            rows = exports.export_leads(
+                session,
+                principal=principal,
+                filters=filters,
+                fmt=fmt,
+                locale=locale,
+                out=out,
+                progress=lambda n: _progress(job_id, n),
+                ip=ip,
+            )
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    except Exception as exc:
+        partial.unlink(missing_ok=True)
+        logger.exception("export_failed job_id=%s", job_id)
+        _finish(job_id, status="failed", error=str(exc)[:500])
+        return
+    _finish(job_id, status="done", rows=rows, key=key)
+
+
+def _finish(
+    job_id: int, *, status: str, rows: int = 0, key: str | None = None, error: str = ""
+) -> None:
+    with unit_of_work() as session:
+        job = session.get(ExportJob, job_id)
+        assert job is not None
+        job.status, job.error, job.finished_at = status, error, utcnow()
+        if status == "done":
+            job.done_rows = job.total_rows = rows
+            job.storage_key = key
+        session.add(job)
+
+
+def get_job(session: Session, *, principal: Principal, job_id: int) -> ExportJob:
+    """An export job of the principal's business (``NotFound`` otherwise)."""
+    job = session.get(ExportJob, job_id)
+    if job is None or job.business_id != principal.business_id:
+        raise NotFound("no such export")
+    require_role(principal, Role.OWNER, Role.ADMIN)
+    return job
+
+
+def purge_old(*, business_id: int) -> int:
+    """Delete exports older than a day: rows first, files after the commit."""
+    with unit_of_work() as session:
+        old = list(
+            session.exec(
+                select(ExportJob).where(
+                    col(ExportJob.business_id) == business_id,
+                    col(ExportJob.created_at) < utcnow() - KEEP_FOR,
+                )
+            )
+        )
+        keys = [job.storage_key for job in old]
+        for job in old:
+            session.delete(job)
+    for key in keys:
+        storage.delete(key)
+    return len(keys)
