@@ -20,6 +20,7 @@ from crm_app.state.lead import LeadState
 from crm_app.state.leads import LeadsState
 from crm_app.state.login import LoginState
 from crm_app.state.session import SessionState
+from crm_app.state.settings import SettingsState
 
 logger = logging.getLogger("crm_app")
 
@@ -52,6 +53,4 @@ app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=SessionSt
 app.add_page(
     dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load
 )
-app.add_page(
-    settings_page, route="/settings", title="Settings · CRM", on_load=SessionState.require_login
-)
+app.add_page(settings_page, route="/settings", title="Settings · CRM", on_load=SettingsState.load)

@@ -27,11 +27,15 @@ def tf(key: str, **params: rx.Var | str | int) -> rx.Var[str]:
 
 
 def _fill(template: str, params: dict[str, rx.Var | str | int]) -> rx.Var[str]:
-    parts = _PLACEHOLDER.split(template)
-    result: rx.Var = rx.Var.create("")
-    for i, part in enumerate(parts):
-        value = rx.Var.create(params[part]).to_string() if i % 2 else rx.Var.create(part)
-        result = result + value
+    pieces: list[rx.Var] = []
+    for i, part in enumerate(_PLACEHOLDER.split(template)):
+        if i % 2:
+            pieces.append(rx.Var.create(params[part]).to_string())
+        elif part:
+            pieces.append(rx.Var.create(part))
+    result = pieces[0]
+    for piece in pieces[1:]:
+        result = result + piece
     return result
 
 

@@ -6,6 +6,7 @@ import reflex as rx
 
 from crm_app.components.i18n import ltr, t
 from crm_app.components.layout import page_frame
+from crm_app.components.status_editor import status_editor
 from crm_app.state.session import SessionState
 
 
@@ -34,5 +35,12 @@ def profile_card() -> rx.Component:
 
 
 def settings_page() -> rx.Component:
-    """Settings."""
-    return page_frame(profile_card(), title=t("settings.title"))
+    return page_frame(
+        rx.vstack(
+            profile_card(),
+            rx.cond(SessionState.is_manager, status_editor()),
+            spacing="5",
+            width="100%",
+        ),
+        title=t("settings.title"),
+    )

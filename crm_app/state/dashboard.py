@@ -18,9 +18,9 @@ class DashboardState(SessionState):
     @rx.event
     def load(self) -> EventSpec:
         """Check the session and read the figures."""
-        principal = self.authenticated()
+        principal = self._authenticate()
         if principal is None:
-            return self.login_redirect()
+            return self._login_redirect()
         with unit_of_work() as session:
             result = dashboard.summary(session, principal=principal)
         self.tiles = {
@@ -29,4 +29,4 @@ class DashboardState(SessionState):
             "open_leads": result.open_leads,
             "calls_today": result.calls_today,
         }
-        return self.language_script()
+        return self._language_script()

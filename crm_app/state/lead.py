@@ -1,6 +1,10 @@
-"""The lead page's state."""
+"""The lead page: header, edits, status changes, tabs and previous/next."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -8,47 +12,200 @@ from reflex.event import EventSpec
 from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.i18n.formats import local_datetime
-from crm_app.models import LeadStatus, User
-from crm_app.services import leads
-from crm_app.services.errors import NotFound
+from crm_app.models import Lead, LeadSource
+from crm_app.services import appointments, calls, lead_query, leads, statuses, timeline
+from crm_app.services.auth import Principal
+from crm_app.services.errors import DomainError, NotFound
+from crm_app.services.leads import LeadChanges
 from crm_app.services.phones import display_phone
-from crm_app.services.statuses import status_label
+from crm_app.state.lead_views import appointment_row, call_row, timeline_row
 from crm_app.state.session import SessionState
+
+_LEAD_PATH = re.compile(r"^/leads/(\d+)/?$")
 
 
 class LeadState(SessionState):
-    """One lead of the signed-in user's business."""
+    """One lead of the signed-in user's business, with its activity."""
 
     found: bool = True
+    lead_id: int = 0
     lead: dict[str, str] = {}
+    status_options: list[dict[str, str]] = []
+    owner_options: list[dict[str, str]] = []
+    timeline: list[dict[str, str]] = []
+    calls: list[dict[str, str]] = []
+    appointments: list[dict[str, str]] = []
+    prev_href: str = ""
+    next_href: str = ""
+    back_href: str = "/leads"
+    tab: str = "activity"
+    pending_status: str = ""
+    reason: str = ""
+    reason_open: bool = False
+    edit_open: bool = False
+    edit_error: str = ""
+
+    def _lead_id_from_url(self) -> int | None:
+        match = _LEAD_PATH.match(self.router.url.path)
+        return int(match.group(1)) if match else None
+
+    def _list_params(self) -> dict[str, str]:
+        return dict(parse_qsl(self.router.url.query_parameters.get("from", "")))
 
     @rx.event
     def load(self) -> EventSpec:
         """Read the lead in the route; another business's id reads as not found."""
-        principal = self.authenticated()
+        principal = self._authenticate()
         if principal is None:
-            return self.login_redirect()
-        raw_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+            return self._login_redirect()
+        lead_id = self._lead_id_from_url()
         try:
-            with unit_of_work() as session:
-                lead = leads.get_lead(session, principal=principal, lead_id=int(raw_id))
-                status = session.get(LeadStatus, lead.status_id)
-                owner = session.get(User, lead.owner_id) if lead.owner_id else None
-        except (NotFound, ValueError):
-            self.found, self.lead = False, {}
-            return self.language_script()
-        assert status is not None
-        self.found = True
+            if lead_id is None:
+                raise NotFound("no such lead")
+            self._refresh(principal, lead_id)
+        except NotFound:
+            self.found, self.lead, self.lead_id = False, {}, 0
+            self.timeline, self.calls, self.appointments = [], [], []
+        return self._language_script()
+
+    def _refresh(self, principal: Principal, lead_id: int) -> None:
+        """Re-read the lead and everything on its tabs."""
+        with unit_of_work() as session:
+            lead = leads.get_lead(session, principal=principal, lead_id=lead_id)
+            self._read_lead(session, principal, lead)
+            items = timeline.lead_timeline(session, principal=principal, lead_id=lead_id)
+            lead_calls = calls.calls_for_lead(session, principal=principal, lead_id=lead_id)
+            booked = appointments.appointments_for_lead(
+                session, principal=principal, lead_id=lead_id
+            )
+            self._neighbours(session, principal, lead_id)
+        tz = principal.timezone
+        self.timeline = [timeline_row(i, self.locale, tz) for i in items]
+        self.calls = [call_row(c, self.locale, tz) for c in lead_calls]
+        self.appointments = [appointment_row(a, self.locale, tz) for a in booked]
+
+    def _read_lead(self, session: Any, principal: Principal, lead: Lead) -> None:
+        status = leads.status_of(session, lead)
+        owners = leads.business_users(session, principal=principal)
+        owner = next((u for u in owners if u.id == lead.owner_id), None)
+        self.found, self.lead_id = True, lead.id or 0
         self.lead = {
             "id": str(lead.id),
             "name": lead.name,
             "phone": display_phone(lead.phone_e164),
             "phone_e164": lead.phone_e164,
             "email": lead.email,
-            "status": status_label(status, self.locale),
+            "city": lead.city,
+            "status_id": str(status.id),
+            "status": statuses.status_label(status, self.locale),
             "status_color": status.color,
+            "owner_id": str(lead.owner_id or "none"),
             "owner": owner.name if owner else "",
-            "source": translate(f"source.{lead.source}", self.locale),
+            "source": lead.source,
+            "source_label": translate(f"source.{lead.source}", self.locale),
             "created": local_datetime(lead.created_at, principal.timezone),
         }
-        return self.language_script()
+        self.status_options = [
+            {
+                "id": str(s.id),
+                "label": statuses.status_label(s, self.locale),
+                "color": s.color,
+                "closed": "1" if s.is_closed else "",
+            }
+            for s in statuses.list_statuses(session, business_id=principal.business_id)
+        ]
+        self.owner_options = [{"id": str(u.id), "name": u.name} for u in owners]
+
+    def _neighbours(self, session: Any, principal: Principal, lead_id: int) -> None:
+        params = self._list_params()
+        self.back_href = f"/leads?{urlencode(params)}" if params else "/leads"
+        self.prev_href = self.next_href = ""
+        try:
+            filters = lead_query.parse_filters(params)
+        except DomainError:
+            return
+        prev_id, next_id = lead_query.neighbours(
+            session, principal=principal, filters=filters, lead_id=lead_id
+        )
+        suffix = f"?{urlencode({'from': urlencode(params)})}" if params else ""
+        self.prev_href = f"/leads/{prev_id}{suffix}" if prev_id else ""
+        self.next_href = f"/leads/{next_id}{suffix}" if next_id else ""
+
+    @rx.event
+    def set_tab(self, tab: str) -> None:
+        """Switch tabs."""
+        self.tab = tab
+
+    @rx.event
+    def choose_status(self, status_id: str) -> Any:
+        """Change the status at once, or ask for a reason when it is a closed one."""
+        closed = any(o["id"] == status_id and o["closed"] for o in self.status_options)
+        if closed:
+            self.pending_status, self.reason, self.reason_open = status_id, "", True
+            return None
+        return self._apply_status(status_id, "")
+
+    @rx.event
+    def set_reason(self, value: str) -> None:
+        """The reason typed in the dialog."""
+        self.reason = value
+
+    @rx.event
+    def set_reason_open(self, value: bool) -> None:
+        """Close the reason dialog (cancel)."""
+        self.reason_open = value
+
+    @rx.event
+    def confirm_status(self) -> Any:
+        """Apply the closed status with its reason."""
+        return self._apply_status(self.pending_status, self.reason)
+
+    def _apply_status(self, status_id: str, reason: str) -> Any:
+        principal = self._current_principal()
+        if principal is None:
+            return self._login_redirect()
+        try:
+            with unit_of_work() as session:
+                lead = leads.get_lead(session, principal=principal, lead_id=self.lead_id)
+                leads.change_status(
+                    session, principal=principal, lead=lead, status_id=int(status_id), reason=reason
+                )
+        except DomainError as exc:
+            return rx.toast.error(self._t(exc.key) if exc.key else exc.message)
+        self.reason_open, self.pending_status = False, ""
+        self._refresh(principal, self.lead_id)
+        return rx.toast.success(self._t("lead.status_changed"))
+
+    @rx.event
+    def set_edit_open(self, value: bool) -> None:
+        """Open or close the edit dialog."""
+        self.edit_open, self.edit_error = value, ""
+
+    @rx.event
+    def save_edit(self, form: dict[str, str]) -> Any:
+        """Validate and save the edited fields."""
+        principal = self._current_principal()
+        if principal is None:
+            return self._login_redirect()
+        self.edit_error = ""
+        owner = form.get("owner", "none")
+        changes = LeadChanges(
+            name=form.get("name", ""),
+            phone=form.get("phone", ""),
+            email=form.get("email", ""),
+            city=form.get("city", ""),
+            source=LeadSource(form.get("source") or "manual"),
+            owner_id=None if owner == "none" else int(owner),
+            clear_owner=owner == "none",
+        )
+        try:
+            with unit_of_work() as session:
+                leads.update_lead(
+                    session, principal=principal, lead_id=self.lead_id, changes=changes
+                )
+        except DomainError as exc:
+            self.edit_error = self._t(exc.key) if exc.key else exc.message
+            return None
+        self.edit_open = False
+        self._refresh(principal, self.lead_id)
+        return rx.toast.success(self._t("lead.saved"))

@@ -1,60 +1,235 @@
-"""The lead list page's state."""
+"""The lead list: filters live in the URL, one page of rows lives in the state.
+
+Every control changes the URL (so a link can be shared and Back works); the
+page's ``on_load`` reads the URL and asks the one lead query for one page.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 import reflex as rx
 from reflex.event import EventSpec
-from sqlmodel import select
 
 from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.i18n.formats import local_datetime
-from crm_app.models import User
-from crm_app.services import leads, statuses
+from crm_app.models import LeadSource
+from crm_app.services import lead_query, leads, statuses
+from crm_app.services.auth import Principal
+from crm_app.services.errors import DomainError
+from crm_app.services.lead_query import LeadFilters
 from crm_app.services.phones import display_phone
 from crm_app.state.session import SessionState
 
 PAGE_SIZE = 50
+ALL = "all"  # the "no filter" choice (Radix selects cannot hold an empty value)
+
+
+def _row(row: Any, locale: str, timezone: str, list_query: str) -> dict[str, str]:
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "phone": display_phone(row.phone_e164),
+        "email": row.email,
+        "status": row.status_en if locale == "en" else row.status_he,
+        "status_color": row.status_color,
+        "source": translate(f"source.{row.source}", locale),
+        "owner": row.owner_name or "",
+        "created": local_datetime(row.created_at, timezone),
+        "href": f"/leads/{row.id}?{urlencode({'from': list_query})}"
+        if list_query
+        else f"/leads/{row.id}",
+    }
 
 
 class LeadsState(SessionState):
-    """One page of the business's leads, read from the database on load."""
+    """The list's filters (mirroring the URL), one page of rows and the selection."""
 
     rows: list[dict[str, str]] = []
+    total: int = 0
+    total_exact: bool = True
+    next_cursor: str = ""
+    prev_cursor: str = ""
+    q: str = ""
+    status_filter: list[str] = []
+    source_filter: str = ALL
+    owner_filter: str = ALL
+    created_from: str = ""
+    created_to: str = ""
+    sort: str = "-created_at"
+    status_options: list[dict[str, str]] = []
+    owner_options: list[dict[str, str]] = []
+    selected: list[str] = []
+    error: str = ""
+
+    @rx.var
+    def source_options(self) -> list[dict[str, str]]:
+        """Sources with labels in the user's language."""
+        return [
+            {"value": s.value, "label": translate(f"source.{s.value}", self.locale)}
+            for s in LeadSource
+        ]
+
+    @rx.var
+    def has_filters(self) -> bool:
+        """Whether anything narrows the list."""
+        return bool(
+            self.q
+            or self.status_filter
+            or self.source_filter != ALL
+            or self.owner_filter != ALL
+            or self.created_from
+            or self.created_to
+        )
+
+    @rx.var
+    def all_selected(self) -> bool:
+        """Whether every row on the page is ticked."""
+        return bool(self.rows) and len(self.selected) == len(self.rows)
+
+    def _filters(self) -> LeadFilters:
+        """The current filters as the query builder wants them."""
+        return lead_query.parse_filters(self._params())
+
+    def _params(self, **changes: str) -> dict[str, str]:
+        params = {
+            "q": self.q,
+            "status": ",".join(self.status_filter),
+            "source": "" if self.source_filter == ALL else self.source_filter,
+            "owner": "" if self.owner_filter == ALL else self.owner_filter,
+            "created_from": self.created_from,
+            "created_to": self.created_to,
+            "sort": "" if self.sort == "-created_at" else self.sort,
+        }
+        params.update(changes)
+        return {k: v for k, v in params.items() if v}
+
+    def _go(self, replace: bool = False, **changes: str) -> EventSpec:
+        query = urlencode(self._params(**changes))
+        return rx.redirect(f"/leads?{query}" if query else "/leads", replace=replace)
+
+    def _read_url(self) -> str:
+        params = dict(self.router.url.query_parameters)
+        self.q = params.get("q", "")
+        self.status_filter = [s for s in params.get("status", "").split(",") if s]
+        self.source_filter = params.get("source") or ALL
+        self.owner_filter = params.get("owner") or ALL
+        self.created_from = params.get("created_from", "")
+        self.created_to = params.get("created_to", "")
+        self.sort = params.get("sort") or "-created_at"
+        return params.get("cursor", "")
+
+    def _load_options(self, principal: Principal) -> None:
+        with unit_of_work() as session:
+            rows = statuses.list_statuses(session, business_id=principal.business_id)
+            users = leads.business_users(session, principal=principal)
+        self.status_options = [
+            {
+                "key": s.key,
+                "id": str(s.id),
+                "label": statuses.status_label(s, self.locale),
+                "color": s.color,
+                "closed": "1" if s.is_closed else "",
+            }
+            for s in rows
+        ]
+        self.owner_options = [{"id": str(u.id), "name": u.name} for u in users]
+
+    def _fetch(self, principal: Principal, cursor: str) -> None:
+        list_query = urlencode({**self._params(), **({"cursor": cursor} if cursor else {})})
+        with unit_of_work() as session:
+            page = lead_query.fetch_page(
+                session,
+                principal=principal,
+                filters=self._filters(),
+                cursor=cursor or None,
+                limit=PAGE_SIZE,
+            )
+        self.rows = [_row(r, self.locale, principal.timezone, list_query) for r in page.rows]
+        self.total, self.total_exact = page.total, page.total_exact
+        self.next_cursor = page.next_cursor or ""
+        self.prev_cursor = page.prev_cursor or ""
 
     @rx.event
     def load(self) -> EventSpec:
-        """Check the session, then read the newest leads (never the whole table)."""
-        principal = self.authenticated()
+        """Check the session, read the URL and fetch one page (never the whole table)."""
+        principal = self._authenticate()
         if principal is None:
-            return self.login_redirect()
-        with unit_of_work() as session:
-            found = leads.recent_leads(session, principal=principal, limit=PAGE_SIZE)
-            labels = {
-                s.id: (statuses.status_label(s, self.locale), s.color)
-                for s in statuses.list_statuses(session, business_id=principal.business_id)
-            }
-            owner_ids = {lead.owner_id for lead in found if lead.owner_id}
-            owners = (
-                {
-                    u.id: u.name
-                    for u in session.exec(select(User).where(User.id.in_(owner_ids)))  # type: ignore[union-attr]
-                }
-                if owner_ids
-                else {}
-            )
-        self.rows = [
-            {
-                "id": str(lead.id),
-                "name": lead.name,
-                "phone": display_phone(lead.phone_e164),
-                "email": lead.email,
-                "status": labels[lead.status_id][0],
-                "status_color": labels[lead.status_id][1],
-                "source": translate(f"source.{lead.source}", self.locale),
-                "owner": owners.get(lead.owner_id, "") if lead.owner_id else "",
-                "created": local_datetime(lead.created_at, principal.timezone),
-            }
-            for lead in found
-        ]
-        return self.language_script()
+            return self._login_redirect()
+        cursor = self._read_url()
+        self.selected, self.error = [], ""
+        self._load_options(principal)
+        try:
+            self._fetch(principal, cursor)
+        except DomainError as exc:
+            self.rows, self.error = [], self._t(exc.key) if exc.key else exc.message
+        return self._language_script()
+
+    @rx.event
+    def search(self, value: str) -> EventSpec:
+        """Search as the user types (debounced by the input); replaces the history entry."""
+        return self._go(replace=True, q=value.strip())
+
+    @rx.event
+    def toggle_status(self, key: str) -> EventSpec:
+        """Add or remove a status from the filter."""
+        chosen = [s for s in self.status_filter if s != key]
+        if key not in self.status_filter:
+            chosen.append(key)
+        return self._go(status=",".join(chosen))
+
+    @rx.event
+    def set_source_filter(self, value: str) -> EventSpec:
+        """Filter by source (``all`` clears)."""
+        return self._go(source="" if value == ALL else value)
+
+    @rx.event
+    def set_owner_filter(self, value: str) -> EventSpec:
+        """Filter by owner: ``me``, ``unassigned``, a user id, or ``all``."""
+        return self._go(owner="" if value == ALL else value)
+
+    @rx.event
+    def set_created_from(self, value: str) -> EventSpec:
+        """Leads created on or after this date."""
+        return self._go(created_from=value)
+
+    @rx.event
+    def set_created_to(self, value: str) -> EventSpec:
+        """Leads created on or before this date."""
+        return self._go(created_to=value)
+
+    @rx.event
+    def sort_by(self, column: str) -> EventSpec:
+        """Sort by a column; clicking it again reverses the order."""
+        new = f"-{column}" if self.sort == column else column
+        return self._go(sort="" if new == "-created_at" else new)
+
+    @rx.event
+    def clear_filters(self) -> EventSpec:
+        """Back to the whole list."""
+        return rx.redirect("/leads")
+
+    @rx.event
+    def next_page(self) -> EventSpec:
+        """The page after this one."""
+        return self._go(cursor=self.next_cursor)
+
+    @rx.event
+    def prev_page(self) -> EventSpec:
+        """The page before this one."""
+        return self._go(cursor=self.prev_cursor)
+
+    @rx.event
+    def toggle_row(self, lead_id: str) -> None:
+        """Tick or untick one row."""
+        if lead_id in self.selected:
+            self.selected = [i for i in self.selected if i != lead_id]
+        else:
+            self.selected = [*self.selected, lead_id]
+
+    @rx.event
+    def toggle_all(self) -> None:
+        """Tick every row on the page, or none."""
+        self.selected = [] if self.all_selected else [r["id"] for r in self.rows]

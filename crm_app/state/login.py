@@ -18,7 +18,7 @@ class LoginState(SessionState):
     @rx.event
     def load(self) -> EventSpec | None:
         """Signed-in visitors go straight on; others see the form and any error."""
-        if self.authenticated() is not None:
+        if self._authenticate() is not None:
             return rx.redirect(self.next_path if self.next_path.startswith("/") else "/leads")
         params = self.router.url.query_parameters
         self.email = params.get("email", "")
@@ -28,9 +28,9 @@ class LoginState(SessionState):
         )
         code = params.get("error", "")
         if code == "throttled":
-            self.error = self.tr("login.error.throttled", minutes=params.get("minutes", "15"))
+            self.error = self._t("login.error.throttled", minutes=params.get("minutes", "15"))
         elif code == "invalid":
-            self.error = self.tr("login.error.invalid")
+            self.error = self._t("login.error.invalid")
         else:
             self.error = ""
-        return self.language_script()
+        return self._language_script()

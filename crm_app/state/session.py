@@ -62,13 +62,13 @@ class SessionState(rx.State):
         """Owners and admins see admin actions."""
         return self.role in ("owner", "admin")
 
-    def principal(self) -> Principal | None:
+    def _current_principal(self) -> Principal | None:
         """The principal of this browser's session cookie, re-checked now."""
         token = _cookie_value(self.router.headers.cookie, auth.SESSION_COOKIE)
         with unit_of_work() as session:
             return auth.resolve_session(session, token)
 
-    def tr(self, key: str, **params: object) -> str:
+    def _t(self, key: str, **params: object) -> str:
         """Translate ``key`` into the user's language (for toasts and messages)."""
         return translate(key, self.locale, **params)
 
@@ -86,30 +86,31 @@ class SessionState(rx.State):
         self._user_id = 0
         self.user_name = self.user_email = self.role = self.business_name = ""
 
-    def authenticated(self) -> Principal | None:
+    def _authenticate(self) -> Principal | None:
         """Re-check the session and refresh the user's fields; None when signed out."""
-        principal = self.principal()
+        principal = self._current_principal()
         if principal is None:
             self._forget()
         else:
             self._adopt(principal)
         return principal
 
-    def login_redirect(self) -> EventSpec:
+    def _login_redirect(self) -> EventSpec:
         """Send the visitor to ``/login``, remembering where they were going."""
-        target = self.router.url.path or "/leads"
+        url = self.router.url
+        target = (url.path or "/leads") + (f"?{url.query}" if url.query else "")
         return rx.redirect(f"/login?next={quote(target)}")
 
-    def language_script(self) -> EventSpec:
+    def _language_script(self) -> EventSpec:
         """Set ``lang`` and ``dir`` on ``<html>`` for the user's language."""
         return _set_document_language(self.locale)
 
     @rx.event
     def require_login(self) -> EventSpec:
         """On a protected page without data of its own: sign-in check only."""
-        if self.authenticated() is None:
-            return self.login_redirect()
-        return self.language_script()
+        if self._authenticate() is None:
+            return self._login_redirect()
+        return self._language_script()
 
     @rx.event
     def switch_locale(self) -> EventSpec:
@@ -119,9 +120,9 @@ class SessionState(rx.State):
         rendered on the server (status labels, dates) follows too.
         """
         self.locale = "en" if self.locale == "he" else "he"
-        principal = self.principal() if self.signed_in else None
+        principal = self._current_principal() if self.signed_in else None
         if principal is None:
-            return self.language_script()
+            return self._language_script()
         with unit_of_work() as session:
             accounts.set_user_locale(session, user_id=principal.user_id, locale=self.locale)
         return rx.call_script("window.location.reload()")

@@ -1,0 +1,112 @@
+"""The lead table: sortable headers, selectable rows, keyset pager."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.i18n import ltr, t, tf
+from crm_app.state.leads import LeadsState
+
+SORTABLE = {"name": "name", "status": "status", "source": "source", "created": "created_at"}
+COLUMNS = ("name", "phone", "email", "status", "source", "owner", "created")
+
+
+def _sort_icon(sort_key: str) -> rx.Component:
+    return rx.cond(
+        LeadsState.sort == sort_key,
+        rx.icon("arrow-up", size=14),
+        rx.cond(LeadsState.sort == "-" + sort_key, rx.icon("arrow-down", size=14), rx.fragment()),
+    )
+
+
+def _header(column: str) -> rx.Component:
+    label = t(f"leads.col.{column}")
+    if column not in SORTABLE:
+        return rx.table.column_header_cell(label)
+    key = SORTABLE[column]
+    return rx.table.column_header_cell(
+        rx.hstack(label, _sort_icon(key), spacing="1", align="center"),
+        on_click=LeadsState.sort_by(key),
+        cursor="pointer",
+        id=f"sort-{column}",
+    )
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.checkbox(
+                checked=LeadsState.selected.contains(row["id"]),
+                on_change=lambda _: LeadsState.toggle_row(row["id"]),
+                custom_attrs={"data-testid": "row-select"},
+            )
+        ),
+        rx.table.cell(
+            rx.link(rx.cond(row["name"] != "", row["name"], t("leads.no_name")), href=row["href"])
+        ),
+        rx.table.cell(ltr(row["phone"])),
+        rx.table.cell(ltr(row["email"])),
+        rx.table.cell(rx.badge(row["status"], color_scheme=row["status_color"])),
+        rx.table.cell(row["source"]),
+        rx.table.cell(row["owner"]),
+        rx.table.cell(row["created"]),
+        custom_attrs={"data-testid": "lead-row", "data-lead-id": row["id"]},
+    )
+
+
+def pager() -> rx.Component:
+    """The total and previous/next buttons (keyset: any page costs the same)."""
+    total = rx.cond(
+        LeadsState.total_exact,
+        tf("leads.total", count=LeadsState.total),
+        tf("leads.total_estimate", count=LeadsState.total),
+    )
+    return rx.hstack(
+        rx.text(total, size="2", color_scheme="gray", id="lead-total"),
+        rx.spacer(),
+        rx.button(
+            t("leads.page.prev"),
+            on_click=LeadsState.prev_page,
+            disabled=LeadsState.prev_cursor == "",
+            variant="soft",
+            id="page-prev",
+        ),
+        rx.button(
+            t("leads.page.next"),
+            on_click=LeadsState.next_page,
+            disabled=LeadsState.next_cursor == "",
+            variant="soft",
+            id="page-next",
+        ),
+        width="100%",
+        align="center",
+    )
+
+
+def lead_table() -> rx.Component:
+    """The table of leads, or a friendly empty state."""
+    select_all = rx.checkbox(
+        checked=LeadsState.all_selected,
+        on_change=lambda _: LeadsState.toggle_all(),
+        id="select-all",
+    )
+    return rx.vstack(
+        rx.cond(LeadsState.error != "", rx.callout(LeadsState.error, color_scheme="red")),
+        rx.cond(
+            LeadsState.rows.length() > 0,
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(select_all), *[_header(c) for c in COLUMNS]
+                    )
+                ),
+                rx.table.body(rx.foreach(LeadsState.rows, _row)),
+                width="100%",
+                variant="surface",
+            ),
+            rx.text(t("leads.empty"), id="leads-empty"),
+        ),
+        pager(),
+        width="100%",
+        spacing="3",
+    )

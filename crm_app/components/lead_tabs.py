@@ -1,0 +1,120 @@
+"""The lead page's tabs: Activity, Notes, Calls, Files, Appointments."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.i18n import t
+from crm_app.state.lead import LeadState
+
+
+def _timeline_entry(item: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.icon(item["icon"], size=18, color="var(--accent-9)"),
+        rx.vstack(
+            rx.hstack(
+                rx.text(item["title"], weight="medium"),
+                rx.spacer(),
+                rx.text(item["when"], size="1", color_scheme="gray"),
+                width="100%",
+            ),
+            rx.cond(
+                item["detail"] != "",
+                rx.text(item["detail"], size="2", dir="auto", white_space="pre-wrap"),
+            ),
+            rx.cond(item["actor"] != "", rx.text(item["actor"], size="1", color_scheme="gray")),
+            spacing="1",
+            width="100%",
+        ),
+        align="start",
+        spacing="3",
+        width="100%",
+        padding_y="0.6em",
+        border_bottom="1px solid var(--gray-a4)",
+        custom_attrs={"data-testid": "timeline-item", "data-kind": item["kind"]},
+    )
+
+
+def activity_tab() -> rx.Component:
+    """Everything that happened to the lead, newest first."""
+    return rx.vstack(rx.foreach(LeadState.timeline, _timeline_entry), width="100%", spacing="0")
+
+
+def _call_row(call: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(call["when"]),
+        rx.table.cell(call["direction"]),
+        rx.table.cell(call["status"]),
+        rx.table.cell(call["duration"]),
+        rx.table.cell(rx.text(call["summary"], dir="auto", size="2")),
+        custom_attrs={"data-testid": "lead-call"},
+    )
+
+
+def calls_tab() -> rx.Component:
+    """The lead's calls."""
+    return rx.cond(
+        LeadState.calls.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t(f"calls.col.{c}"))
+                        for c in ("when", "direction", "status", "duration", "summary")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(LeadState.calls, _call_row)),
+            width="100%",
+        ),
+        rx.text(t("lead.no_calls"), color_scheme="gray"),
+    )
+
+
+def appointments_tab() -> rx.Component:
+    """The lead's appointments."""
+    return rx.cond(
+        LeadState.appointments.length() > 0,
+        rx.vstack(
+            rx.foreach(
+                LeadState.appointments,
+                lambda a: rx.hstack(
+                    rx.icon("calendar", size=16),
+                    rx.text(a["when"], weight="medium"),
+                    rx.text(a["title"]),
+                    rx.badge(a["status"]),
+                    spacing="3",
+                    custom_attrs={"data-testid": "lead-appointment"},
+                ),
+            )
+        ),
+        rx.text(t("lead.no_appointments"), color_scheme="gray"),
+    )
+
+
+def notes_tab() -> rx.Component:
+    """Notes (the composer arrives with the notes feature)."""
+    return rx.vstack(
+        rx.foreach(LeadState.timeline, lambda i: rx.cond(i["kind"] == "note", _timeline_entry(i))),
+        width="100%",
+    )
+
+
+def lead_tabs(notes: rx.Component | None = None, files: rx.Component | None = None) -> rx.Component:
+    """The tab strip; the notes feature supplies its own Notes and Files panels."""
+    return rx.tabs.root(
+        rx.tabs.list(
+            *[
+                rx.tabs.trigger(t(f"lead.tab.{name}"), value=name, id=f"tab-{name}")
+                for name in ("activity", "notes", "calls", "files", "appointments")
+            ],
+        ),
+        rx.tabs.content(activity_tab(), value="activity", padding_top="1em"),
+        rx.tabs.content(notes or notes_tab(), value="notes", padding_top="1em"),
+        rx.tabs.content(calls_tab(), value="calls", padding_top="1em"),
+        rx.tabs.content(files or rx.fragment(), value="files", padding_top="1em"),
+        rx.tabs.content(appointments_tab(), value="appointments", padding_top="1em"),
+        value=LeadState.tab,
+        on_change=LeadState.set_tab,
+        width="100%",
+    )

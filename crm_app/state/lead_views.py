@@ -1,0 +1,92 @@
+"""Turn a lead's records into the flat rows the lead page renders (pure functions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_app.i18n import translate
+from crm_app.i18n.formats import local_datetime
+from crm_app.models import Appointment, Call
+from crm_app.services.timeline import TimelineItem
+
+
+def duration_text(seconds: int | None) -> str:
+    """``3:05`` for 185 seconds."""
+    seconds = seconds or 0
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _status_text(item: TimelineItem, locale: str) -> str:
+    data = item.data
+    to = data["to_en"] if locale == "en" else data["to_he"]
+    frm = data["from_en"] if locale == "en" else data["from_he"]
+    text = translate("timeline.status", locale, frm=frm or "—", to=to)
+    if data.get("ai"):
+        text += " · " + translate("timeline.by_ai", locale)
+    return text
+
+
+def timeline_row(item: TimelineItem, locale: str, timezone: str) -> dict[str, str]:
+    """One timeline entry: icon, title, detail, who and when."""
+    data: dict[str, Any] = item.data
+    title, detail, icon = "", "", "circle"
+    if item.kind == "status":
+        title, detail, icon = _status_text(item, locale), data.get("reason", ""), "flag"
+    elif item.kind == "note":
+        kind = data.get("note_kind", "manual")
+        title = translate(
+            "timeline.call_summary" if kind == "call_summary" else "timeline.note", locale
+        )
+        detail = data.get("text", "")
+        if data.get("files"):
+            detail = (detail + " · " if detail else "") + translate(
+                "timeline.files", locale, count=data["files"]
+            )
+        icon = "sticky-note"
+    elif item.kind == "call":
+        title = translate(
+            f"timeline.call.{data['direction']}",
+            locale,
+            duration=duration_text(data.get("duration")),
+        )
+        detail, icon = data.get("summary", ""), "phone"
+    elif item.kind == "appointment":
+        title = translate(
+            "timeline.appointment", locale, when=local_datetime(data["starts_at"], timezone)
+        )
+        detail, icon = data.get("title", ""), "calendar"
+    elif item.kind == "created":
+        title = translate(
+            "timeline.created", locale, source=translate(f"source.{data['source']}", locale)
+        )
+        icon = "user-plus"
+    return {
+        "kind": item.kind,
+        "icon": icon,
+        "title": title,
+        "detail": detail,
+        "actor": item.actor,
+        "when": local_datetime(item.at, timezone),
+    }
+
+
+def call_row(call: Call, locale: str, timezone: str) -> dict[str, str]:
+    """A call on the lead's Calls tab."""
+    return {
+        "id": str(call.id),
+        "when": local_datetime(call.started_at or call.created_at, timezone),
+        "direction": translate(f"calls.direction.{call.direction}", locale),
+        "status": call.status,
+        "duration": duration_text(call.duration_sec),
+        "summary": call.summary,
+    }
+
+
+def appointment_row(appointment: Appointment, locale: str, timezone: str) -> dict[str, str]:
+    """An appointment on the lead's Appointments tab."""
+    return {
+        "id": str(appointment.id),
+        "when": local_datetime(appointment.starts_at, timezone),
+        "title": appointment.title,
+        "status": translate(f"appointments.status.{appointment.status}", locale),
+    }
