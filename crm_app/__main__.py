@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from crm_app.db import get_engine, unit_of_work
 from crm_app.migrate import upgrade_to_head
 from crm_app.models import Role
-from crm_app.services import accounts, auth, seed
+from crm_app.services import accounts, auth, file_check, seed
 from crm_app.services.errors import DomainError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -107,6 +107,22 @@ def cmd_create_api_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_files(args: argparse.Namespace) -> int:
+    """Report orphan files and dangling references; ``--clean`` repairs them."""
+    report = file_check.check(min_age=args.min_age, business_id=args.business)
+    _out(f"{report.files} stored files, {report.references} references")
+    _out(f"{len(report.orphans)} orphan files (no reference)")
+    for key in report.orphans:
+        _out(f"  orphan {key}")
+    _out(f"{len(report.dangling)} dangling references (file missing)")
+    for item in report.dangling:
+        _out(f"  dangling note {item.note_id} attachment {item.attachment_id} ({item.key})")
+    if args.clean:
+        file_check.clean(report)
+        _out("cleaned")
+    return 0 if args.clean or not (report.orphans or report.dangling) else 3
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     parser = argparse.ArgumentParser(prog="python -m crm_app", description=__doc__)
@@ -136,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", required=True)
     p.add_argument("--name", default="")
     p.set_defaults(func=cmd_create_api_token)
+    p = sub.add_parser("files", help="report (or --clean) orphan files and dangling references")
+    p.add_argument("--clean", action="store_true", help="delete orphans, drop dangling references")
+    p.add_argument(
+        "--min-age",
+        type=float,
+        default=file_check.GRACE_SECONDS,
+        help="ignore files younger than this many seconds (uploads in flight)",
+    )
+    p.add_argument("--business", type=int, help="look for dangling references in one business")
+    p.set_defaults(func=cmd_files)
     return parser
 
 

@@ -19,6 +19,7 @@ from crm_app.state.dashboard import DashboardState
 from crm_app.state.lead import LeadState
 from crm_app.state.leads import LeadsState
 from crm_app.state.login import LoginState
+from crm_app.state.notes import NotesState
 from crm_app.state.session import SessionState
 from crm_app.state.settings import SettingsState
 
@@ -48,7 +49,12 @@ app.register_lifespan_task(migrate_on_start)
 app.add_page(login_page, route="/login", title="Sign in · CRM", on_load=LoginState.load)
 app.add_page(index, route="/", title="CRM", on_load=SessionState.require_login)
 app.add_page(leads_page, route="/leads", title="Leads · CRM", on_load=LeadsState.load)
-app.add_page(lead_page, route="/leads/[id]", title="Lead · CRM", on_load=LeadState.load)
+app.add_page(
+    lead_page,
+    route="/leads/[id]",
+    title="Lead · CRM",
+    on_load=[LeadState.load, NotesState.load_notes],
+)
 app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=SessionState.require_login)
 app.add_page(
     dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load

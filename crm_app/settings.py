@@ -46,6 +46,10 @@ class Settings(BaseSettings):
 
     max_upload_mb: int = Field(default=25, ge=1)
     max_files_per_note: int = Field(default=10, ge=1)
+    upload_denied_extensions: str = (
+        "exe,dll,com,bat,cmd,msi,msp,scr,pif,cpl,ps1,psm1,vbs,vbe,jse,wsf,wsh,hta,jar,sh,apk,app,"
+        "deb,rpm,dmg,elf,reg,lnk"
+    )
     max_concurrent_calls: int = Field(default=50, ge=1)
     max_call_seconds: int = Field(default=600, ge=10)
     reflex_redis_url: str | None = None
@@ -86,6 +90,15 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         """The largest accepted upload, in bytes."""
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def denied_extensions(self) -> frozenset[str]:
+        """File extensions refused as uploads (``UPLOAD_DENIED_EXTENSIONS``, comma separated)."""
+        return frozenset(
+            e.strip().lower().lstrip(".")
+            for e in self.upload_denied_extensions.split(",")
+            if e.strip()
+        )
 
     def secret_bytes(self) -> bytes:
         """The key that signs sessions, call tokens and export links.

@@ -6,6 +6,7 @@ import functools
 import random
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from crm_app.db import unit_of_work
 from crm_app.models import Business, Lead, Role, User
@@ -80,9 +81,9 @@ def make_tenant(name: str = "עסק לבדיקה", locale: str = "he") -> Tenant
 
 
 def make_lead(
-    tenant: Tenant, name: str = "ישראל ישראלי", phone: str | None = None, **fields: object
+    tenant: Tenant, name: str = "ישראל ישראלי", phone: str | None = None, **fields: Any
 ) -> Lead:
     with unit_of_work() as session:
         return leads.create_lead(
             session, business_id=tenant.id, phone=phone or unique_mobile(), name=name, **fields
-        )  # type: ignore[arg-type]
+        )

@@ -8,12 +8,14 @@ private storage and are served only through the authenticated file route).
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from crm_app.api import browser_auth
 from crm_app.api.app import create_api
+from crm_app.api.limits import BodySizeLimit
 
 
 async def _no_public_uploads(_: Request) -> Response:
@@ -35,4 +37,4 @@ def backend_routes() -> list[BaseRoute]:
 
 def create_backend() -> Starlette:
     """The Starlette app Reflex mounts itself into (``api_transformer``)."""
-    return Starlette(routes=backend_routes())
+    return Starlette(routes=backend_routes(), middleware=[Middleware(BodySizeLimit)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import reflex as rx
+from reflex.vars import StringVar
 
 from crm_app.i18n import MESSAGES
 from crm_app.state.session import SessionState
@@ -30,7 +31,8 @@ def _fill(template: str, params: dict[str, rx.Var | str | int]) -> rx.Var[str]:
     pieces: list[rx.Var] = []
     for i, part in enumerate(_PLACEHOLDER.split(template)):
         if i % 2:
-            pieces.append(rx.Var.create(params[part]).to_string())
+            value = rx.Var.create(params[part])
+            pieces.append(value if isinstance(value, StringVar) else value.to_string())
         elif part:
             pieces.append(rx.Var.create(part))
     result = pieces[0]

@@ -141,9 +141,11 @@ def export_progress() -> rx.Component:
             rx.callout(
                 rx.hstack(
                     t("leads.export.ready"),
-                    rx.link(
+                    rx.el.a(  # a plain download link: the router must not take the click
                         t("leads.export.download"),
                         href=ExportState.download_url,
+                        target="_blank",
+                        download=True,
                         id="export-download",
                     ),
                 ),

@@ -35,9 +35,14 @@ def _timeline_entry(item: rx.Var) -> rx.Component:
     )
 
 
-def activity_tab() -> rx.Component:
-    """Everything that happened to the lead, newest first."""
-    return rx.vstack(rx.foreach(LeadState.timeline, _timeline_entry), width="100%", spacing="0")
+def activity_tab(quick_add: rx.Component | None = None) -> rx.Component:
+    """Everything that happened to the lead, newest first, under a quick-add composer."""
+    return rx.vstack(
+        quick_add or rx.fragment(),
+        rx.foreach(LeadState.timeline, _timeline_entry),
+        width="100%",
+        spacing="2",
+    )
 
 
 def _call_row(call: rx.Var) -> rx.Component:
@@ -100,8 +105,12 @@ def notes_tab() -> rx.Component:
     )
 
 
-def lead_tabs(notes: rx.Component | None = None, files: rx.Component | None = None) -> rx.Component:
-    """The tab strip; the notes feature supplies its own Notes and Files panels."""
+def lead_tabs(
+    notes: rx.Component | None = None,
+    files: rx.Component | None = None,
+    quick_add: rx.Component | None = None,
+) -> rx.Component:
+    """The tab strip; the notes feature supplies its Notes and Files panels and quick-add."""
     return rx.tabs.root(
         rx.tabs.list(
             *[
@@ -109,7 +118,7 @@ def lead_tabs(notes: rx.Component | None = None, files: rx.Component | None = No
                 for name in ("activity", "notes", "calls", "files", "appointments")
             ],
         ),
-        rx.tabs.content(activity_tab(), value="activity", padding_top="1em"),
+        rx.tabs.content(activity_tab(quick_add), value="activity", padding_top="1em"),
         rx.tabs.content(notes or notes_tab(), value="notes", padding_top="1em"),
         rx.tabs.content(calls_tab(), value="calls", padding_top="1em"),
         rx.tabs.content(files or rx.fragment(), value="files", padding_top="1em"),

@@ -30,7 +30,17 @@ class NoteKind(StrEnum):
 class Note(SQLModel, table=True):
     """Text, files or both on a lead. Attachments live only in ``attachments``."""
 
-    __table_args__ = (sa.Index("ix_note_lead_created", "lead_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_note_lead_created", "lead_id", "created_at"),
+        # Finds the note holding an attachment id (downloads) without a scan.
+        sa.Index(
+            "ix_note_attachments",
+            "attachments",
+            postgresql_using="gin",
+            postgresql_ops={"attachments": "jsonb_path_ops"},
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = business_fk()
@@ -42,6 +52,28 @@ class Note(SQLModel, table=True):
     call_id: int | None = Field(default=None, foreign_key="call.id", ondelete="SET NULL")
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
+
+
+class NoteDraft(SQLModel, table=True):
+    """An unsaved note (or an edit in progress): its text and finished uploads.
+
+    Kept in the database so that a reload, or another device, finds the draft
+    and its files; ``draft_key`` is ``user:lead:note-or-new``.
+    """
+
+    __tablename__ = "note_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    lead_id: int = Field(foreign_key="lead.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    note_id: int | None = Field(default=None, foreign_key="note.id", ondelete="CASCADE")
+    draft_key: str = Field(max_length=64, unique=True)
+    text: str = Field(default="", sa_type=sa.Text)
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_list_column())
+    removed: list[str] = Field(default_factory=list, sa_column=json_list_column())
+    base_version: int | None = None  # the note version an edit started from
     updated_at: datetime = updated_at_field()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -9,9 +11,15 @@ from crm_app.services.errors import InvalidInput
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-# A valid hash to verify against when the email is unknown, so that unknown and
-# known emails take the same time.
-_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to check unknown emails against, so they take as long as known ones.
+
+    Made on first use, not at import: an argon2 hash takes 64 MB of memory.
+    """
+    return _hasher.hash("timing-equaliser-not-a-password")
 
 
 def hash_password(password: str) -> str:
@@ -28,6 +36,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; an unknown user (``None``) costs the same time."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False

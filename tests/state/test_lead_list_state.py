@@ -19,20 +19,25 @@ from tests.state.conftest import session_cookie, state_for
 def _redirect_url(event: object) -> str:
     text = str(event)
     start = text.index("/leads")
-    return text[start:text.index("'", start)] if "'" in text[start:] else text[start:]
+    return text[start : text.index("'", start)] if "'" in text[start:] else text[start:]
 
 
 def test_url_filters_drive_the_query(db: Database) -> None:
     tenant = make_tenant()
     make_lead(tenant, name="דנה כהן", phone="054-1234567")
     make_lead(tenant, name="יוסי לוי")
-    state = state_for(LeadsState, path="/leads?q=054-123&sort=name", cookie=session_cookie(tenant.agent))
+    state = state_for(
+        LeadsState, path="/leads?q=054-123&sort=name", cookie=session_cookie(tenant.agent)
+    )
     state.load()
     assert [r["name"] for r in state.rows] == ["דנה כהן"]
     assert state.q == "054-123" and state.sort == "name" and state.has_filters
     href = state.rows[0]["href"]
     assert href.startswith(f"/leads/{state.rows[0]['id']}?from=")
-    assert parse_qs(parse_qs(urlsplit(href).query)["from"][0]) == {"q": ["054-123"], "sort": ["name"]}
+    assert parse_qs(parse_qs(urlsplit(href).query)["from"][0]) == {
+        "q": ["054-123"],
+        "sort": ["name"],
+    }
 
 
 def test_controls_change_the_url_not_the_rows(db: Database) -> None:
@@ -49,7 +54,9 @@ def test_controls_change_the_url_not_the_rows(db: Database) -> None:
 
 def test_a_bad_url_shows_a_message_not_a_crash(db: Database) -> None:
     tenant = make_tenant()
-    state = state_for(LeadsState, path="/leads?sort=password_hash", cookie=session_cookie(tenant.agent))
+    state = state_for(
+        LeadsState, path="/leads?sort=password_hash", cookie=session_cookie(tenant.agent)
+    )
     state.load()
     assert state.rows == [] and state.error
 
@@ -66,11 +73,17 @@ def test_bulk_status_needs_a_reason_for_closed_statuses(db: Database) -> None:
     assert state.bulk_needs_reason
     state.apply_bulk_status()
     with unit_of_work() as session:
-        assert {lead.status_id for lead in session.exec(select(Lead).where(Lead.business_id == tenant.id))} != {lost.id}
+        assert {
+            lead.status_id
+            for lead in session.exec(select(Lead).where(Lead.business_id == tenant.id))
+        } != {lost.id}
     state.set_bulk_reason("לא רלוונטי")
     state.apply_bulk_status()
     with unit_of_work() as session:
-        assert {lead.status_id for lead in session.exec(select(Lead).where(Lead.business_id == tenant.id))} == {lost.id}
+        assert {
+            lead.status_id
+            for lead in session.exec(select(Lead).where(Lead.business_id == tenant.id))
+        } == {lost.id}
 
 
 def test_new_lead_dialog_explains_bad_phones_and_links_duplicates(db: Database) -> None:
@@ -82,9 +95,17 @@ def test_new_lead_dialog_explains_bad_phones_and_links_duplicates(db: Database) 
     assert state.form_error == "מספר הטלפון אינו תקין." and state.existing_href == ""
     state.create({"name": "x", "phone": "+972 54 123 4567", "source": "manual", "owner": "none"})
     assert state.existing_href == f"/leads/{existing.id}"
-    event = state.create({"name": "חדשה", "phone": "052-7654321", "source": "web_form",
-                          "owner": str(tenant.agent.id)})
+    event = state.create(
+        {
+            "name": "חדשה",
+            "phone": "052-7654321",
+            "source": "web_form",
+            "owner": str(tenant.agent.id),
+        }
+    )
     assert "/leads/" in str(event) and state.form_error == ""
     with unit_of_work() as session:
-        created = session.exec(select(Lead).where(Lead.name == "חדשה", Lead.business_id == tenant.id)).one()
+        created = session.exec(
+            select(Lead).where(Lead.name == "חדשה", Lead.business_id == tenant.id)
+        ).one()
     assert created.owner_id == tenant.agent.id and created.source == "web_form"

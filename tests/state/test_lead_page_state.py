@@ -17,13 +17,17 @@ def test_previous_and_next_follow_the_list_the_agent_came_from(db: Database) -> 
     tenant = make_tenant()
     a, b, c = (make_lead(tenant, name=n) for n in ("אבי כהן", "בני כהן", "גל לוי"))
     origin = urlencode({"from": urlencode({"sort": "name", "q": "כהן"})})
-    state = state_for(LeadState, path=f"/leads/{b.id}?{origin}", cookie=session_cookie(tenant.agent))
+    state = state_for(
+        LeadState, path=f"/leads/{b.id}?{origin}", cookie=session_cookie(tenant.agent)
+    )
     state.load()
     assert state.lead["name"] == "בני כהן"
     assert state.prev_href.startswith(f"/leads/{a.id}?from=")
     assert state.next_href == ""  # "גל לוי" is not in that search
     assert state.back_href == "/leads?sort=name&q=%D7%9B%D7%94%D7%9F"
-    state = state_for(LeadState, path=f"/leads/{b.id}?from=sort%3Dname", cookie=session_cookie(tenant.agent))
+    state = state_for(
+        LeadState, path=f"/leads/{b.id}?from=sort%3Dname", cookie=session_cookie(tenant.agent)
+    )
     state.load()
     assert state.next_href.startswith(f"/leads/{c.id}") and state.back_href == "/leads?sort=name"
 
@@ -48,12 +52,22 @@ def test_edit_shows_validation_errors_and_saves_valid_changes(db: Database) -> N
     lead = make_lead(tenant, name="ישן")
     state = state_for(LeadState, path=f"/leads/{lead.id}", cookie=session_cookie(tenant.agent))
     state.load()
-    form = {"name": "חדש", "phone": "123", "email": "", "city": "", "source": "manual",
-            "owner": "none"}
+    form = {
+        "name": "חדש",
+        "phone": "123",
+        "email": "",
+        "city": "",
+        "source": "manual",
+        "owner": "none",
+    }
     state.save_edit(form)
     assert state.edit_error == "מספר הטלפון אינו תקין."
     state.save_edit({**form, "phone": "0527654321", "owner": str(tenant.agent.id)})
-    assert state.edit_error == "" and state.lead["name"] == "חדש" and state.lead["owner"] == "agent user"
+    assert (
+        state.edit_error == ""
+        and state.lead["name"] == "חדש"
+        and state.lead["owner"] == "agent user"
+    )
     with unit_of_work() as session:
         saved = session.get(Lead, lead.id)
     assert saved is not None and saved.phone_e164 == "+972527654321"

@@ -17,11 +17,20 @@ def test_admin_adds_renames_reorders_and_deletes_statuses(db: Database) -> None:
     state = state_for(SettingsState, path="/settings", cookie=session_cookie(tenant.admin))
     state.load()
     assert _keys(state)[:2] == ["new", "attempting"]
-    state.add_status({"label_he": "ממתין לתשלום", "label_en": "Awaiting payment", "color": "orange"})
+    state.add_status(
+        {"label_he": "ממתין לתשלום", "label_en": "Awaiting payment", "color": "orange"}
+    )
     assert _keys(state)[-1] == "awaiting_payment" and state.status_error == ""
     added = state.pipeline[-1]
-    state.save_status({"id": added["id"], "label_he": "ממתין", "label_en": "Waiting", "color": "pink",
-                       "closed": "on"})
+    state.save_status(
+        {
+            "id": added["id"],
+            "label_he": "ממתין",
+            "label_en": "Waiting",
+            "color": "pink",
+            "closed": "on",
+        }
+    )
     assert state.pipeline[-1]["label_en"] == "Waiting" and state.pipeline[-1]["closed"] == "1"
     state.move(added["id"], -1)
     assert _keys(state)[-2] == "awaiting_payment"

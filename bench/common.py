@@ -1,0 +1,63 @@
+"""Shared benchmark plumbing: a throwaway Postgres database, ratios."""
+
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from crm_app.db import build_engine, use_engine
+from crm_app.migrate import upgrade_to_head
+
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def report_ratio(ours: float, anchor: float) -> str:
+    """``0.03 x`` of the anchor (lower is better for times)."""
+    return f"{ours / anchor:.3f} x anchor" if anchor else "n/a"
+
+
+def ensure_database(name: str, fresh: bool = False) -> str:
+    """Create (or recreate) a UTF-8 database for a benchmark; returns its URL."""
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if exists and fresh:
+            conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+            exists = None
+        if not exists:
+            conn.execute(
+                sa.text(
+                    f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                    "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+                )
+            )
+    admin.dispose()
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def bench_database(name: str, rows: int, fresh: bool) -> tuple[str, int]:
+    """The lead benchmark database, generated once and reused; returns (url, big business id)."""
+    from bench.leads_data import generate
+
+    url = ensure_database(name, fresh)
+    engine = build_engine(url)
+    use_engine(engine)
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        have = conn.execute(sa.text("SELECT count(*) FROM lead")).scalar_one()
+        big = conn.execute(
+            sa.text(
+                "SELECT business_id FROM lead GROUP BY business_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar()
+    if have != rows:
+        if have:
+            engine.dispose()
+            return bench_database(name, rows, fresh=True)
+        big = generate(engine, rows)
+    assert big is not None
+    return url, int(big)

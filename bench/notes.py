@@ -1,0 +1,209 @@
+"""Notes benchmark: saving a note with 5 x 1 MB files, and rendering a busy Notes tab.
+
+1. p50/p95 of ``POST /api/v1/leads/{id}/notes`` with five 1 MB files through a
+   real HTTP server (uvicorn, its own process), against the floor measured in
+   the same run: writing the same bytes to disk with fsync.
+2. Server time of the Notes tab's handler for a lead with 500 notes and 1,000
+   attachments (database read and formatting), and the size of its state.
+
+Run: ``python -m bench notes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import ensure_database
+from crm_app.db import build_engine, unit_of_work, use_engine
+from crm_app.migrate import upgrade_to_head
+from crm_app.models import Note
+from crm_app.services import auth
+from tests.factories import PASSWORD, Tenant, make_lead, make_tenant
+
+FILES, SIZE, RUNS = 5, 1024 * 1024, 30
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fsync_floor(payloads: list[bytes], directory: Path) -> list[float]:
+    """Write each file with fsync, and the directory: what any durable save must pay."""
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        for data in payloads:
+            path = directory / secrets.token_hex(8)
+            with path.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        fd = os.open(directory, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def api_saves(url: str, token: str, lead_id: int, payloads: list[bytes]) -> list[float]:
+    files = [
+        ("files", (f"scan-{i}.pdf", data, "application/pdf")) for i, data in enumerate(payloads)
+    ]
+    samples = []
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
+        client.post(f"/api/v1/leads/{lead_id}/notes", data={"text": "warm-up"}, files=files)
+        for i in range(RUNS):
+            start = time.perf_counter()
+            response = client.post(
+                f"/api/v1/leads/{lead_id}/notes", data={"text": f"n{i}"}, files=files
+            )
+            samples.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 201, response.text
+    return samples
+
+
+def start_server(database_url: str, storage: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": database_url, "STORAGE_DIR": str(storage)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "crm_app.api.server:create_backend",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the API server did not start")
+
+
+def busy_lead(tenant_principal: auth.Principal, lead_id: int) -> None:
+    """500 notes, every other one with 4 small files: 1,000 attachments."""
+    from crm_app.models import utcnow
+
+    with unit_of_work() as session:
+        for i in range(500):
+            files = [
+                {
+                    "id": secrets.token_hex(16),
+                    "name": f"file-{i}-{j}.pdf",
+                    "size": 1000 + j,
+                    "content_type": "application/pdf",
+                    "sha256": "0" * 64,
+                    "key": f"notes/xx/{i}-{j}.bin",
+                    "uploaded_by": tenant_principal.user_id,
+                    "uploaded_at": utcnow().isoformat(),
+                }
+                for j in range(4 if i % 2 else 0)
+            ]
+            session.add(
+                Note(
+                    business_id=tenant_principal.business_id,
+                    lead_id=lead_id,
+                    author_id=tenant_principal.user_id,
+                    text=f"הערה מספר {i} " * 5,
+                    attachments=files,
+                )
+            )
+
+
+def notes_tab_time(principal: auth.Principal, lead_id: int, cookie: str) -> tuple[list[float], int]:
+    os.environ.setdefault("PYTEST_CURRENT_TEST", "bench")  # lets a State be built outside Reflex
+    from crm_app.state.notes import NotesState
+    from tests.state.conftest import state_for
+
+    samples, size = [], 0
+    for _ in range(RUNS):
+        state: Any = state_for(NotesState, path=f"/leads/{lead_id}", cookie=cookie)
+        start = time.perf_counter()
+        state.load()
+        state.load_notes()
+        samples.append((time.perf_counter() - start) * 1000)
+        size = len(json.dumps({"notes": state.note_rows, "files": state.files_tab}))
+    return samples, size
+
+
+def run() -> None:
+    url = ensure_database("crm_bench_notes", fresh=True)
+    engine = build_engine(url)
+    use_engine(engine)
+    upgrade_to_head(engine)
+    tenant = make_tenant()
+    lead = leads_for(tenant)
+    payloads = [os.urandom(SIZE) for _ in range(FILES)]
+    with tempfile.TemporaryDirectory() as tmp:
+        port = _free_port()
+        server = start_server(url, Path(tmp) / "files", port)
+        try:
+            with unit_of_work() as session:
+                token = auth.create_api_token(session, user=tenant.agent, name="bench")
+            saves = api_saves(f"http://127.0.0.1:{port}", token, lead[0], payloads)
+        finally:
+            server.terminate()
+            server.wait(10)
+        floor = fsync_floor(payloads, Path(tmp))
+    print(f"\n== note with {FILES} x 1 MB files, {RUNS} saves through the API (Postgres), ms")
+    print(f"API save      p50 {statistics.median(saves):7.1f}  p95 {p95(saves):7.1f}")
+    print(f"fsync floor   p50 {statistics.median(floor):7.1f}  p95 {p95(floor):7.1f}")
+    print(
+        f"ratio         p50 {statistics.median(saves) / statistics.median(floor):.2f} x floor"
+        f"  p95 {p95(saves) / p95(floor):.2f} x floor"
+    )
+    principal = tenant.principal()
+    busy_lead(principal, lead[1])
+    _, cookie_token = auth.sign_in(email=tenant.agent.email, password=PASSWORD, ip="127.0.0.1")
+    tab, size = notes_tab_time(principal, lead[1], f"{auth.SESSION_COOKIE}={cookie_token}")
+    print(f"\n== Notes tab of a lead with 500 notes and 1,000 attachments ({RUNS} loads)")
+    print(
+        f"handler p50 {statistics.median(tab):.1f} ms  p95 {p95(tab):.1f} ms;"
+        f" state sent {size / 1024:.0f} KB (100 newest notes, all 1,000 files)"
+    )
+    engine.dispose()
+
+
+def leads_for(tenant: Tenant) -> tuple[int, int]:
+    """One lead to save notes on, one to fill with 500 notes."""
+    first, second = make_lead(tenant).id, make_lead(tenant).id
+    assert first is not None and second is not None
+    return first, second
+
+
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(prog="python -m bench notes").parse_args(argv)
+    run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Notes with files in chromium: the flow whose failure made files vanish in the old system."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import LiveServer, sign_in
+from tests.factories import PASSWORD, make_lead, make_tenant
+
+pytestmark = pytest.mark.e2e
+
+
+def _open_notes(page: Page, server: LiveServer) -> int:
+    tenant = make_tenant()
+    lead = make_lead(tenant, name="ליד עם קבצים")
+    sign_in(page, server, tenant.agent.email, PASSWORD, start=f"/leads/{lead.id}")
+    expect(page.locator("#lead-name")).to_have_text("ליד עם קבצים")
+    page.click("#tab-notes")
+    assert lead.id is not None
+    return lead.id
+
+
+def test_file_without_text_is_saved_reloaded_edited_and_downloaded(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    payload = bytes(range(256)) * 200 + "סוף הקובץ".encode()
+    source = tmp_path / "חוזה חתום.bin"
+    source.write_bytes(payload)
+    _open_notes(page, live_server)
+    save = page.locator("#note-save")
+    expect(save).to_be_disabled()
+    page.set_input_files("#note-upload input[type=file]", str(source))
+    expect(page.locator("#note-upload [data-testid=attachment]")).to_contain_text("חוזה חתום.bin")
+    expect(save).to_be_enabled()  # a file and no text is a note
+    save.click()
+    note = page.locator("[data-testid=note]").first
+    expect(note.locator("[data-testid=attachment]")).to_contain_text("חוזה חתום.bin")
+    expect(note.locator("[data-testid=note-text]")).to_have_count(0)  # no placeholder text
+
+    page.reload()
+    page.click("#tab-notes")
+    note = page.locator("[data-testid=note]").first
+    expect(note.locator("[data-testid=attachment]")).to_contain_text("חוזה חתום.bin")
+
+    note.locator("[data-testid=note-edit]").click()
+    expect(page.locator("#edit-note-files [data-testid=attachment]")).to_contain_text(
+        "חוזה חתום.bin"
+    )
+    page.get_by_role("button", name="ביטול").click()
+
+    with page.expect_download() as download:
+        page.locator("[data-testid=note]").first.locator("[data-testid=attachment]").click()
+    target = tmp_path / "downloaded.bin"
+    download.value.save_as(target)
+    assert target.read_bytes() == payload
+    assert download.value.suggested_filename == "חוזה חתום.bin"
+
+
+def test_save_waits_for_uploads_and_a_draft_survives_reload(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    source = tmp_path / "photo.png"
+    source.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048)
+    _open_notes(page, live_server)
+    page.fill("#note-text", "טיוטה שלא נשמרה")
+    page.set_input_files("#note-upload input[type=file]", str(source))
+    expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(1)
+    expect(page.locator("#note-upload img")).to_be_visible()  # images show as thumbnails
+    page.wait_for_timeout(600)  # the debounced draft text reaches the server
+    page.reload()
+    page.click("#tab-notes")
+    expect(page.locator("#note-text")).to_have_value("טיוטה שלא נשמרה")
+    expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(1)
+    page.click("#note-save")
+    note = page.locator("[data-testid=note]").first
+    expect(note).to_contain_text("טיוטה שלא נשמרה")
+    expect(note.locator("img")).to_be_visible()
+
+
+def test_pasted_and_dropped_files_join_the_draft(page: Page, live_server: LiveServer) -> None:
+    _open_notes(page, live_server)
+    page.evaluate("""() => {
+        const files = new DataTransfer();
+        files.items.add(new File(['pasted bytes'], 'pasted.txt', {type: 'text/plain'}));
+        const event = new ClipboardEvent(
+            'paste', {clipboardData: files, bubbles: true, cancelable: true});
+        document.querySelector('#note-text').dispatchEvent(event);
+    }""")
+    expect(page.locator("#note-upload [data-testid=attachment]")).to_contain_text("pasted.txt")
+    page.evaluate("""() => {
+        const files = new DataTransfer();
+        files.items.add(new File(['dropped bytes'], 'dropped.txt', {type: 'text/plain'}));
+        const zone = document.querySelector('#note-upload');
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+            const init = {dataTransfer: files, bubbles: true, cancelable: true};
+            zone.dispatchEvent(new DragEvent(type, init));
+        }
+    }""")
+    expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(2)
+
+
+def test_refused_file_shows_a_readable_message(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    source = tmp_path / "installer.exe"
+    source.write_bytes(b"MZ" + b"\x00" * 100)
+    _open_notes(page, live_server)
+    page.set_input_files("#note-upload input[type=file]", str(source))
+    expect(page.locator("#note-error")).to_contain_text("installer.exe")
+    expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(0)
+    expect(page.locator("#note-save")).to_be_disabled()
+
+
+def test_deleting_a_note_asks_first(page: Page, live_server: LiveServer) -> None:
+    _open_notes(page, live_server)
+    page.fill("#note-text", "למחיקה")
+    expect(page.locator("#note-save")).to_be_enabled()
+    page.click("#note-save")
+    expect(page.locator("[data-testid=note]")).to_have_count(1)
+    page.locator("[data-testid=note-delete]").click()
+    page.click("#note-delete-confirm")
+    expect(page.locator("[data-testid=note]")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/leads/\d+"))
