@@ -109,6 +109,7 @@ def lead_tabs(
     notes: rx.Component | None = None,
     files: rx.Component | None = None,
     quick_add: rx.Component | None = None,
+    on_change: rx.EventHandler | None = None,
 ) -> rx.Component:
     """The tab strip; the notes feature supplies its Notes and Files panels and quick-add."""
     return rx.tabs.root(
@@ -124,6 +125,6 @@ def lead_tabs(
         rx.tabs.content(files or rx.fragment(), value="files", padding_top="1em"),
         rx.tabs.content(appointments_tab(), value="appointments", padding_top="1em"),
         value=LeadState.tab,
-        on_change=LeadState.set_tab,
+        on_change=on_change or LeadState.set_tab,
         width="100%",
     )

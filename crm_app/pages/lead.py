@@ -10,6 +10,7 @@ from crm_app.components.lead_header import lead_header, navigation
 from crm_app.components.lead_tabs import lead_tabs
 from crm_app.components.notes import composer, files_panel, notes_panel
 from crm_app.state.lead import LeadState
+from crm_app.state.notes import NotesState
 
 
 def lead_page() -> rx.Component:
@@ -20,7 +21,12 @@ def lead_page() -> rx.Component:
                 LeadState.found,
                 rx.vstack(
                     lead_header(),
-                    lead_tabs(notes=notes_panel(), files=files_panel(), quick_add=composer()),
+                    lead_tabs(
+                        notes=notes_panel(),
+                        files=files_panel(),
+                        quick_add=composer(),
+                        on_change=NotesState.open_tab,
+                    ),
                     spacing="5",
                     width="100%",
                 ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ from crm_app.services.leads import get_lead
 
 T = TypeVar("T")
 MAX_TEXT = 20_000
-PAGE = 100
+PAGE = 50
 
 
 def _check_text(text: str) -> str:
@@ -179,15 +180,19 @@ def list_notes(
 
 def lead_files(
     session: Session, *, principal: Principal, lead_id: int
-) -> list[tuple[Note, Attachment]]:
-    """Every attachment of the lead's notes, read from the column notes are written to."""
+) -> list[tuple[int, datetime, Attachment]]:
+    """Every attachment of the lead's notes, read from the column notes are written to.
+
+    Returns:
+        (note id, note time, attachment) for each file, newest note first.
+    """
     get_lead(session, principal=principal, lead_id=lead_id)
     query = (
-        select(Note)
+        sa.select(col(Note.id), col(Note.created_at), col(Note.attachments))
         .where(col(Note.lead_id) == lead_id, col(Note.business_id) == principal.business_id)
         .order_by(col(Note.created_at).desc(), col(Note.id).desc())
     )
-    return [(note, a) for note in session.exec(query) for a in note.attachments]
+    return [(note_id, at, a) for note_id, at, files in session.execute(query) for a in files]
 
 
 def find_attachment(

@@ -113,17 +113,29 @@ class NotesState(LeadState):
             found = notes.list_notes(
                 session, principal=principal, lead_id=self.lead_id, limit=self.notes_limit + 1
             )
-            files = notes.lead_files(session, principal=principal, lead_id=self.lead_id)
+            files = (
+                notes.lead_files(session, principal=principal, lead_id=self.lead_id)
+                if self.tab == "files"
+                else []
+            )
             draft = note_drafts.get_draft(session, principal=principal, lead_id=self.lead_id)
             authors = {u.id: u.name for u in business_users(session, principal=principal) if u.id}
         self.more_notes = len(found) > self.notes_limit
         self.note_rows = [note_row(n, principal, authors) for n in found[: self.notes_limit]]
         tz = principal.timezone
         self.files_tab = [
-            {**file_view(a), "note_id": str(n.id), "when": local_datetime(n.created_at, tz)}
-            for n, a in files
+            {**file_view(a), "note_id": str(note_id), "when": local_datetime(at, tz)}
+            for note_id, at, a in files
         ]
         self._show_draft(draft)
+
+    @rx.event
+    def open_tab(self, tab: str) -> None:
+        """Switch tabs; the Files tab reads its files when it opens."""
+        self.tab = tab
+        principal = self._current_principal()
+        if tab == "files" and principal is not None and self.lead_id:
+            self._read_notes(principal)
 
     @rx.event
     def show_more_notes(self) -> None:

@@ -46,6 +46,10 @@ def test_file_without_text_is_saved_reloaded_edited_and_downloaded(
     note = page.locator("[data-testid=note]").first
     expect(note.locator("[data-testid=attachment]")).to_contain_text("חוזה חתום.bin")
 
+    page.click("#tab-files")  # the Files tab reads the same column
+    expect(page.locator("[data-testid=lead-file]")).to_contain_text("חוזה חתום.bin")
+    page.click("#tab-notes")
+    note = page.locator("[data-testid=note]").first
     note.locator("[data-testid=note-edit]").click()
     expect(page.locator("#edit-note-files [data-testid=attachment]")).to_contain_text(
         "חוזה חתום.bin"

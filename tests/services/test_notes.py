@@ -188,7 +188,7 @@ def test_the_files_tab_reads_the_column_notes_write(db: Database) -> None:
         )
     with unit_of_work() as session:
         files = notes.lead_files(session, principal=tenant.principal(), lead_id=lead.id)
-    assert sorted(att["id"] for _, att in files) == sorted(
+    assert sorted(att["id"] for _, _, att in files) == sorted(
         x["id"] for x in a.attachments + b.attachments
     )
 

@@ -51,7 +51,9 @@ async def test_a_file_only_note_is_saved_and_survives_a_reload(db: Database) -> 
     assert reloaded.note_rows[0]["text"] == "" and [
         f["name"] for f in reloaded.note_rows[0]["files"]
     ] == ["scan.pdf"]
-    assert reloaded.draft_files == [] and [f["name"] for f in reloaded.files_tab] == ["scan.pdf"]
+    assert reloaded.draft_files == [] and reloaded.files_tab == []  # read when the tab opens
+    reloaded.open_tab("files")
+    assert [f["name"] for f in reloaded.files_tab] == ["scan.pdf"]
 
 
 async def test_refused_uploads_explain_themselves_and_keep_the_rest(db: Database) -> None:
