@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from crm_app.components.i18n import t, tf
@@ -9,8 +11,22 @@ from crm_app.state.note_edit import NoteEditState
 from crm_app.state.notes import NotesState
 
 # Pasting files into a composer feeds them to its upload input (react-dropzone
-# handles the input's change event like a drop).
-PASTE_SCRIPT = """
+# handles the input's change event like a drop). Picked and dropped files'
+# names and sizes are noted for the per-file progress bars.
+UPLOAD_SCRIPT = """
+window.__uploadMeta = window.__uploadMeta || {};
+const noteFiles = (zone, files) => {
+  if (zone && files && files.length) {
+    window.__uploadMeta[zone.id] = [...files].map((f) => ({name: f.name, size: f.size}));
+  }
+};
+document.addEventListener('change', (e) => {
+  noteFiles(e.target.closest && e.target.closest('[data-upload-zone]'), e.target.files);
+}, true);
+document.addEventListener('drop', (e) => {
+  const zone = e.target.closest && e.target.closest('[data-upload-zone]');
+  noteFiles(zone, e.dataTransfer && e.dataTransfer.files);
+}, true);
 document.addEventListener('paste', (e) => {
   const box = e.target.closest && e.target.closest('[data-paste-upload]');
   if (!box || !e.clipboardData || !e.clipboardData.files.length) return;
@@ -87,17 +103,38 @@ def attachment_chip(file: rx.Var, on_remove: rx.EventHandler | None = None) -> r
     )
 
 
-def _upload_rows(uploading: rx.Var, percent: rx.Var) -> rx.Component:
+def _per_file_progress(upload_id: str) -> rx.Var:
+    """Each file being sent with its own percent, from the bytes sent so far.
+
+    The browser knows the files' sizes (see ``UPLOAD_SCRIPT``); multipart sends
+    them in order, so file *i* is done once the bytes before it and its own are.
+    """
+    loaded = NotesState.upload_loaded
+    return rx.Var(
+        "((files, loaded) => { let start = 0; return files.map((f) => {"
+        " const done = Math.min(Math.max(loaded - start, 0), f.size); start += f.size;"
+        " return {name: f.name, percent: Math.round(100 * done / Math.max(f.size, 1))}; }); })"
+        f"(window.__uploadMeta?.['{upload_id}'] ?? [], {loaded})",
+        _var_type=list[dict[str, Any]],
+        _var_data=loaded._get_all_var_data(),
+    )
+
+
+def _upload_rows() -> rx.Component:
+    """One row per file being sent, each with its own progress bar."""
     return rx.cond(
-        uploading,
+        NotesState.uploading,
         rx.vstack(
             rx.foreach(
-                rx.selected_files("note-upload"),
-                lambda name: rx.hstack(
-                    rx.icon("loader", size=14), rx.text(name, size="2"), spacing="2"
+                _per_file_progress("note-upload"),
+                lambda f: rx.hstack(
+                    rx.text(f["name"], size="2", min_width="10em"),
+                    rx.progress(value=f["percent"].to(int), width="12em"),
+                    spacing="3",
+                    align="center",
+                    custom_attrs={"data-testid": "upload-progress"},
                 ),
             ),
-            rx.progress(value=percent, width="100%", id="note-upload-progress"),
             width="100%",
             spacing="1",
         ),
@@ -126,7 +163,7 @@ def composer() -> rx.Component:
             wrap="wrap",
             spacing="2",
         ),
-        _upload_rows(NotesState.uploading, NotesState.upload_percent),
+        _upload_rows(),
         width="100%",
         spacing="2",
     )
@@ -134,6 +171,7 @@ def composer() -> rx.Component:
         rx.vstack(
             rx.upload.root(
                 box,
+                custom_attrs={"data-upload-zone": "1"},
                 id="note-upload",
                 multiple=True,
                 no_click=True,
@@ -347,7 +385,7 @@ def note_item(note: rx.Var) -> rx.Component:
 def notes_panel() -> rx.Component:
     """The Notes tab."""
     return rx.vstack(
-        rx.script(PASTE_SCRIPT),
+        rx.script(UPLOAD_SCRIPT),
         composer(),
         rx.foreach(NotesState.note_rows, note_item),
         rx.cond(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -83,6 +84,33 @@ def test_save_waits_for_uploads_and_a_draft_survives_reload(
     note = page.locator("[data-testid=note]").first
     expect(note).to_contain_text("טיוטה שלא נשמרה")
     expect(note.locator("img")).to_be_visible()
+
+
+def test_each_file_shows_its_progress_and_save_waits(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    files = []
+    for name in ("first.bin", "second.bin"):
+        files.append(tmp_path / name)
+        files[-1].write_bytes(os.urandom(6 * 1024 * 1024))
+    _open_notes(page, live_server)
+    page.fill("#note-text", "text is there, but the files are not stored yet")
+    expect(page.locator("#note-save")).to_be_enabled()
+    page.evaluate("""() => {
+        window.__seen = {rows: 0, saveDisabled: false};
+        new MutationObserver(() => {
+            const rows = document.querySelectorAll('[data-testid=upload-progress]').length;
+            if (rows) {
+                window.__seen.rows = Math.max(window.__seen.rows, rows);
+                window.__seen.saveDisabled ||= document.querySelector('#note-save').disabled;
+            }
+        }).observe(document.body, {subtree: true, childList: true, attributes: true});
+    }""")
+    page.set_input_files("#note-upload input[type=file]", [str(f) for f in files])
+    expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(2)
+    seen = page.evaluate("window.__seen")
+    assert seen == {"rows": 2, "saveDisabled": True}
+    expect(page.locator("#note-save")).to_be_enabled()
 
 
 def test_pasted_and_dropped_files_join_the_draft(page: Page, live_server: LiveServer) -> None:
