@@ -58,18 +58,30 @@ def configure_context(context: Any, connection: Connection, metadata: MetaData) 
 
 
 def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind ``engine`` (to head unless told otherwise)."""
+    """Upgrade the database behind ``engine`` (to head unless told otherwise).
+
+    SQLite alters a table by copying it and dropping the original; with foreign
+    keys on, that drop would cascade and delete the rows that point at it, so
+    they are off while migrating and checked afterwards.
+    """
     with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside any transaction
+        else:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
             conn.commit()
         try:
             command.upgrade(alembic_config(conn), revision)
             conn.commit()
         finally:
-            if conn.dialect.name == "postgresql":
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            else:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_ID})
                 conn.commit()
+        if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+            raise RuntimeError("migration left rows that break foreign keys")
 
 
 def head_revision() -> str:

@@ -80,6 +80,41 @@ def _insert_baseline_rows(engine: Engine) -> None:
         "default_region": "IL",
         "created_at": now,
     }
+    status = {
+        "id": 1,
+        "business_id": 1,
+        "key": "new",
+        "label_he": "חדש",
+        "label_en": "New",
+        "position": 0,
+        "color": "blue",
+        "is_closed": False,
+        "is_default": True,
+    }
+    lead = {
+        "id": 1,
+        "business_id": 1,
+        "name": "ליד ותיק",
+        "phone_e164": "+972521234567",
+        "phone_digits": "972521234567",
+        "email": "",
+        "city": "",
+        "source": "manual",
+        "status_id": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    note = {
+        "id": 1,
+        "business_id": 1,
+        "lead_id": 1,
+        "kind": "manual",
+        "text": "הערה",
+        "attachments": "[]",
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
     call = {
         "id": 1,
         "business_id": 1,
@@ -89,13 +124,20 @@ def _insert_baseline_rows(engine: Engine) -> None:
         "to_number": "+97235550199",
         "status": "completed",
         "end_reason": "hangup",
+        "lead_id": 1,
         "transcript": "[]",
         "summary": "סיכום",
         "created_at": now,
         "updated_at": now,
     }
     with engine.begin() as conn:
-        for table, row in (("business", business), ("call", call)):
+        for table, row in (
+            ("business", business),
+            ("lead_status", status),
+            ("lead", lead),
+            ("note", note),
+            ("call", call),
+        ):
             names = ", ".join(row)
             values = ", ".join(f":{k}" for k in row)
             conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({values})"), row)
@@ -120,6 +162,10 @@ def test_baseline_database_with_rows_upgrades_intact(fresh: Engine) -> None:
         assert (
             conn.execute(sa.text("SELECT name FROM business WHERE id = 1")).scalar() == "עסק ותיק"
         )
+        # Rebuilding a table on SQLite must not cascade into the rows that point at it.
+        assert conn.execute(sa.text("SELECT name FROM lead WHERE id = 1")).scalar() == "ליד ותיק"
+        assert conn.execute(sa.text("SELECT text FROM note WHERE id = 1")).scalar() == "הערה"
+        assert conn.execute(sa.text("SELECT lead_id FROM call WHERE id = 1")).scalar() == 1
     assert _drift(fresh) == []
 
 

@@ -99,6 +99,7 @@ class Call(SQLModel, table=True):
     from_number: str = Field(default="", max_length=20)
     to_number: str = Field(default="", max_length=20)
     status: str = Field(default="initiated", max_length=20)
+    stream_sid: str | None = Field(default=None, max_length=64)  # set once: replays are refused
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

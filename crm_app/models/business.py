@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from crm_app.models.base import UTCDateTime, business_fk, created_at_field
+from crm_app.models.base import UTCDateTime, business_fk, created_at_field, json_type
 
 
 class Role(StrEnum):
@@ -28,6 +28,18 @@ class Business(SQLModel, table=True):
     locale: str = Field(default="he", max_length=5)
     timezone: str = Field(default="Asia/Jerusalem", max_length=64)
     default_region: str = Field(default="IL", max_length=2)
+    # The voice agent: the business's own instructions, first words and voice.
+    ai_instructions: str = Field(default="", sa_type=sa.Text)
+    greeting: str = Field(default="", max_length=500)
+    voice: str = Field(default="marin", max_length=20)
+    # Appointments the voice agent may book (its tools exist only when on).
+    books_appointments: bool = Field(default=False)
+    business_hours: dict[str, list[list[str]]] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False)
+    )
+    slot_minutes: int = Field(default=30)
+    booking_window_days: int = Field(default=30)
+    min_notice_minutes: int = Field(default=120)
     created_at: datetime = created_at_field()
 
 
