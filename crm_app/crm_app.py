@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 import reflex as rx
 
@@ -32,18 +34,29 @@ def migrate_on_start() -> None:
     logger.info("database schema at head")
 
 
+BACKEND = create_backend()
+
+
+@contextlib.asynccontextmanager
+async def drain_calls_on_shutdown() -> AsyncIterator[None]:
+    """On shutdown the voice bridge refuses new calls and finishes the active ones."""
+    async with BACKEND.state.bridge().lifespan():
+        yield
+
+
 def index() -> rx.Component:
     """``/`` goes to the lead list (or to sign-in)."""
     return rx.fragment(rx.script("window.location.replace('/leads')"))
 
 
 app = rx.App(
-    api_transformer=create_backend(),
+    api_transformer=BACKEND,
     html_lang="he",
     html_custom_attrs={"dir": "rtl"},
     stylesheets=["/styles.css"],
 )
 app.register_lifespan_task(migrate_on_start)
+app.register_lifespan_task(drain_calls_on_shutdown)
 
 # The route table. Every page but /login checks the session in its on_load.
 app.add_page(login_page, route="/login", title="Sign in · CRM", on_load=LoginState.load)

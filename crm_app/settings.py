@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     )
     max_concurrent_calls: int = Field(default=50, ge=1)
     max_call_seconds: int = Field(default=600, ge=10)
+    call_silence_seconds: int = Field(default=30, ge=5)  # hang up after this much silence
+    call_drain_seconds: int = Field(default=60, ge=0)  # graceful shutdown: wait for calls
+    realtime_vad_threshold: float = Field(default=0.5, ge=0, le=1)
+    realtime_vad_silence_ms: int = Field(default=500, ge=100)
+    realtime_vad_prefix_ms: int = Field(default=300, ge=0)
+    realtime_vad_interrupt: bool = True
     reflex_redis_url: str | None = None
 
     session_idle_minutes: int = Field(default=120, ge=1)

@@ -1,10 +1,203 @@
-"""The voice bridge Starlette application (Twilio webhooks and media WebSocket)."""
+"""The bridge's routes: Twilio webhooks and the media WebSocket (mounted at ``/twilio``)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from voice_bridge import crm, security, twiml
+from voice_bridge.call import CallServices, CallSession
+from voice_bridge.config import MAX_MESSAGE_BYTES, START_TIMEOUT_SECONDS, BridgeConfig
+from voice_bridge.openai_link import open_realtime
+from voice_bridge.registry import Registry
+from voice_bridge.tools import APPOINTMENT_TOOLS
+
+logger = logging.getLogger("voice_bridge")
 
 
-def create_bridge() -> Starlette:
-    """Build the bridge app; its routes are added by the voice bridge issue."""
-    return Starlette(routes=[])
+def _xml(body: str) -> Response:
+    return Response(body, media_type="application/xml")
+
+
+async def _signed_form(request: Request, config: BridgeConfig) -> dict[str, str] | None:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    url = security.public_url(config.public_base_url, request.url.path)
+    if request.url.query:
+        url += "?" + request.url.query
+    ok = security.valid_signature(
+        config.twilio_auth_token, url, form, request.headers.get("x-twilio-signature")
+    )
+    return form if ok else None
+
+
+class Bridge:
+    """The bridge's state for one process: config, registry, and its handlers."""
+
+    def __init__(self, config: BridgeConfig | None = None) -> None:
+        self.config = config or BridgeConfig.from_settings()
+        self.registry = Registry(self.config.max_concurrent_calls)
+
+    async def voice(self, request: Request) -> Response:
+        """``POST /twilio/voice``: answer with TwiML that connects the media stream."""
+        form = await _signed_form(request, self.config)
+        if form is None:
+            return PlainTextResponse("invalid signature", status_code=403)
+        call_sid = form.get("CallSid", "")
+        business = await asyncio.to_thread(crm.business_for_number, form.get("To", ""))
+        if business is None:
+            logger.warning("call_refused call_sid=%s reason=unknown_number", call_sid)
+            return _xml(twiml.refuse("unknown"))
+        if not self.registry.reserve(call_sid):
+            logger.warning("call_refused call_sid=%s reason=busy", call_sid)
+            return _xml(twiml.refuse("busy", business.locale))
+        await asyncio.to_thread(
+            crm.start_call, business, call_sid, form.get("From", ""), form.get("To", "")
+        )
+        assert business.id is not None
+        token = security.make_call_token(self.config.secret, call_sid, business.id)
+        stream_url = security.public_url(
+            self.config.public_base_url, "/twilio/media", websocket=True
+        )
+        return _xml(twiml.connect_stream(stream_url, token))
+
+    async def status(self, request: Request) -> Response:
+        """``POST /twilio/status``: call status, upserted by CallSid."""
+        return await self._callback(request, "status")
+
+    async def recording(self, request: Request) -> Response:
+        """``POST /twilio/recording``: recording status, upserted by CallSid and RecordingSid."""
+        return await self._callback(request, "recording")
+
+    async def _callback(self, request: Request, kind: str) -> Response:
+        form = await _signed_form(request, self.config)
+        if form is None:
+            return PlainTextResponse("invalid signature", status_code=403)
+        await asyncio.to_thread(crm.record_callback, kind, form)
+        if kind == "status" and form.get("CallStatus") in crm.TERMINAL_STATUSES:
+            self.registry.release(form.get("CallSid", ""))
+        return Response(status_code=204)
+
+    async def media(self, websocket: WebSocket) -> None:
+        """``WS /twilio/media``: signature on the upgrade, token at ``start``, then the call."""
+        url = security.public_url(self.config.public_base_url, "/twilio/media", websocket=True)
+        if not security.valid_signature(
+            self.config.twilio_auth_token, url, {}, websocket.headers.get("x-twilio-signature")
+        ):
+            await websocket.close(code=1008)
+            return
+        if self.registry.draining:
+            await websocket.close(code=1013)
+            return
+        offered = websocket.headers.get("sec-websocket-protocol", "")
+        await websocket.accept(
+            subprotocol="audio.twilio.com" if "audio.twilio.com" in offered else None
+        )
+        start = await self._await_start(websocket)
+        if start is None:
+            return
+        await self._run_call(websocket, start)
+
+    async def _await_start(self, websocket: WebSocket) -> dict[str, object] | None:
+        """The ``start`` message within 3 s, or the socket is closed (a ghost stream)."""
+        try:
+            async with asyncio.timeout(START_TIMEOUT_SECONDS):
+                while True:
+                    text = await websocket.receive_text()
+                    if len(text) > MAX_MESSAGE_BYTES:
+                        await websocket.close(code=1009)
+                        return None
+                    message = json.loads(text)
+                    if isinstance(message, dict) and message.get("event") == "start":
+                        return message
+        except (TimeoutError, ValueError, WebSocketDisconnect, KeyError):
+            pass
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(code=1008)
+        return None
+
+    async def _run_call(self, websocket: WebSocket, start: dict[str, object]) -> None:
+        details = start.get("start") if isinstance(start.get("start"), dict) else {}
+        assert isinstance(details, dict)
+        call_sid = str(details.get("callSid", ""))
+        stream_sid = str(start.get("streamSid") or details.get("streamSid", ""))
+        params = details.get("customParameters") or {}
+        token = security.verify_call_token(
+            self.config.secret, str(params.get("token", "")), call_sid
+        )
+        setup = await asyncio.to_thread(crm.claim_call, token, stream_sid) if token else None
+        if setup is None:
+            logger.warning("stream_refused call_sid=%s reason=bad_or_replayed_token", call_sid)
+            await websocket.close(code=1008)
+            return
+        services = CallServices(
+            finalize=crm.finalize_call, hang_up=self.hang_up, tools=APPOINTMENT_TOOLS
+        )
+        async with open_realtime(self.config) as openai:
+            session = CallSession(
+                twilio=websocket,
+                openai=openai,
+                config=self.config,
+                services=services,
+                context=setup.context,
+                call_sid=call_sid,
+                stream_sid=stream_sid,
+                profile=setup.profile(self.config),
+                greeting=setup.greeting,
+            )
+            async with self.registry.active(call_sid, session):
+                await session.run()
+
+    async def hang_up(self, call_sid: str) -> None:
+        """End the phone call through Twilio's REST API."""
+        await asyncio.to_thread(crm.hang_up, self.config, call_sid)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        """Serve, then drain: refuse new calls, wait for active ones, finalize the rest."""
+        yield
+        await self.registry.drain(self.config.drain_seconds)
+
+
+def create_bridge(config: BridgeConfig | None = None) -> Starlette:
+    """The bridge as a Starlette app (mounted by the CRM, or served alone).
+
+    Without a config, settings are read when the first request arrives.
+    """
+    holder: list[Bridge] = [Bridge(config)] if config is not None else []
+
+    def get() -> Bridge:
+        if not holder:
+            holder.append(Bridge())
+        return holder[0]
+
+    async def voice(request: Request) -> Response:
+        return await get().voice(request)
+
+    async def status(request: Request) -> Response:
+        return await get().status(request)
+
+    async def recording(request: Request) -> Response:
+        return await get().recording(request)
+
+    async def media(websocket: WebSocket) -> None:
+        await get().media(websocket)
+
+    app = Starlette(
+        routes=[
+            Route("/voice", voice, methods=["POST"]),
+            Route("/status", status, methods=["POST"]),
+            Route("/recording", recording, methods=["POST"]),
+            WebSocketRoute("/media", media),
+        ]
+    )
+    app.state.bridge = get
+    return app

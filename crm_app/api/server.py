@@ -16,25 +16,30 @@ from starlette.routing import BaseRoute, Mount, Route
 from crm_app.api import browser_auth
 from crm_app.api.app import create_api
 from crm_app.api.limits import BodySizeLimit
+from voice_bridge.app import create_bridge  # the bridge never imports reflex
 
 
 async def _no_public_uploads(_: Request) -> Response:
     return JSONResponse({"error": {"code": "not_found", "message": "not found"}}, status_code=404)
 
 
-def backend_routes() -> list[BaseRoute]:
+def backend_routes(bridge: Starlette) -> list[BaseRoute]:
     """Every non-Reflex HTTP and WebSocket route of the server."""
-    from voice_bridge.app import create_bridge  # the bridge never imports reflex
-
     return [
         Route("/auth/login", browser_auth.login, methods=["POST"]),
         Route("/auth/logout", browser_auth.logout, methods=["POST"]),
         Route("/_upload/{path:path}", _no_public_uploads, methods=["GET", "HEAD"]),
         Mount("/api/v1", app=create_api()),
-        Mount("/twilio", app=create_bridge()),
+        Mount("/twilio", app=bridge),
     ]
 
 
-def create_backend() -> Starlette:
-    """The Starlette app Reflex mounts itself into (``api_transformer``)."""
-    return Starlette(routes=backend_routes(), middleware=[Middleware(BodySizeLimit)])
+def create_backend(bridge: Starlette | None = None) -> Starlette:
+    """The Starlette app Reflex mounts itself into (``api_transformer``).
+
+    ``app.state.bridge`` is the voice bridge, whose shutdown drain the server runs.
+    """
+    bridge = bridge or create_bridge()
+    backend = Starlette(routes=backend_routes(bridge), middleware=[Middleware(BodySizeLimit)])
+    backend.state.bridge = bridge.state.bridge
+    return backend

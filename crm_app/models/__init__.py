@@ -10,6 +10,7 @@ from crm_app.models.activity import (
     NoteDraft,
     NoteKind,
     Payment,
+    TwilioCallback,
     WhatsappMessage,
 )
 from crm_app.models.base import utcnow
@@ -34,6 +35,7 @@ __all__ = [
     "NoteKind",
     "Payment",
     "Role",
+    "TwilioCallback",
     "User",
     "UserSession",
     "WhatsappMessage",

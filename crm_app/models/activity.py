@@ -32,6 +32,14 @@ class Note(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("ix_note_lead_created", "lead_id", "created_at"),
+        # A call has at most one summary note, however often the pipeline runs.
+        sa.Index(
+            "uq_note_call_summary",
+            "call_id",
+            unique=True,
+            postgresql_where=sa.text("kind = 'call_summary'"),
+            sqlite_where=sa.text("kind = 'call_summary'"),
+        ),
         # Finds the note holding an attachment id (downloads) without a scan.
         sa.Index(
             "ix_note_attachments",
@@ -113,8 +121,31 @@ class Call(SQLModel, table=True):
     transcript: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_list_column())
     transcript_source: str | None = Field(default=None, sa_type=sa.String(32))
     summary: str = Field(default="", sa_type=sa.Text)
+    recording_status: str | None = Field(default=None, max_length=20)
+    recording_duration_sec: int | None = None
+    # Post-call pipeline: each step's state, e.g. {"download": {"state": "done", ...}}.
+    pipeline: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False)
+    )
+    recommended_status: str | None = Field(default=None, max_length=40)
+    recommended_confidence: float | None = None
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
+
+
+class TwilioCallback(SQLModel, table=True):
+    """A Twilio callback for a call we have no row for yet; applied when the row appears."""
+
+    __tablename__ = "twilio_callback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_sid: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=20)  # status | recording
+    payload: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False)
+    )
+    created_at: datetime = created_at_field()
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Appointment(SQLModel, table=True):

@@ -1,0 +1,148 @@
+"""The bridge's doorway into the CRM: its services, run in worker threads.
+
+Hooks let the CRM react without the bridge knowing how (the post-call
+pipeline registers itself here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+from crm_app.db import unit_of_work
+from crm_app.models import Business, Lead, utcnow
+from crm_app.services import accounts, calls
+from crm_app.services.errors import InvalidInput
+from crm_app.services.phones import normalize_phone
+from voice_bridge.config import BridgeConfig
+from voice_bridge.security import CallToken
+from voice_bridge.session_config import AgentProfile
+from voice_bridge.tools import CallContext
+
+logger = logging.getLogger("voice_bridge")
+TERMINAL_STATUSES = calls.TERMINAL_STATUSES
+# Called with a call id once a stream's call is written, and once a recording is complete.
+after_call: list[Callable[[int], None]] = []
+after_recording: list[Callable[[int], None]] = []
+
+
+def business_for_number(to_number: str) -> Business | None:
+    """The business whose line was called; unknown numbers are nobody's."""
+    try:
+        e164 = normalize_phone(to_number, "IL")
+    except InvalidInput:
+        return None
+    with unit_of_work() as session:
+        return accounts.business_by_phone(session, phone_e164=e164)
+
+
+def start_call(business: Business, call_sid: str, from_number: str, to_number: str) -> None:
+    """Create the call row (idempotent) and link or create the caller's lead."""
+    with unit_of_work() as session:
+        calls.start_inbound_call(
+            session,
+            business=business,
+            call_sid=call_sid,
+            from_number=from_number,
+            to_number=to_number,
+        )
+
+
+@dataclass(frozen=True)
+class CallSetup:
+    """What a stream needs once its token checks out."""
+
+    context: CallContext
+    business_name: str
+    instructions: str
+    voice: str
+    books_appointments: bool
+    greeting: str
+    lead_name: str
+
+    def profile(self, config: BridgeConfig) -> AgentProfile:
+        """The Realtime session's view of the business."""
+        return AgentProfile(
+            business_name=self.business_name,
+            instructions=self.instructions,
+            locale=self.context.locale,
+            voice=self.voice,
+            model=config.realtime_model,
+            transcribe_model=config.transcribe_model,
+            books_appointments=self.books_appointments,
+            lead_name=self.lead_name,
+        )
+
+
+def claim_call(token: CallToken, stream_sid: str) -> CallSetup | None:
+    """Claim the call for this stream (once); None for an unknown or replayed call."""
+    with unit_of_work() as session:
+        call = calls.claim_stream(
+            session, call_sid=token.call_sid, business_id=token.business_id, stream_sid=stream_sid
+        )
+        if call is None or call.id is None:
+            return None
+        business = session.get(Business, call.business_id)
+        lead = session.get(Lead, call.lead_id) if call.lead_id else None
+        assert business is not None
+        context = CallContext(
+            business_id=call.business_id,
+            call_id=call.id,
+            lead_id=call.lead_id,
+            timezone=business.timezone,
+            locale=business.locale,
+        )
+        return CallSetup(
+            context=context,
+            business_name=business.name,
+            instructions=business.ai_instructions,
+            voice=business.voice,
+            books_appointments=business.books_appointments,
+            greeting=business.greeting,
+            lead_name=lead.name if lead else "",
+        )
+
+
+async def finalize_call(
+    call_id: int, reason: str, transcript: list[dict[str, Any]], failed: bool
+) -> None:
+    """Persist how the call ended, then queue the post-call work."""
+    outcome = calls.CallOutcome(
+        end_reason=reason, transcript=transcript, ended_at=utcnow(), failed=failed
+    )
+
+    def write() -> None:
+        with unit_of_work() as session:
+            calls.finalize_stream(session, call_id=call_id, outcome=outcome)
+
+    await asyncio.to_thread(write)
+    for hook in after_call:
+        await asyncio.to_thread(hook, call_id)
+
+
+def record_callback(kind: str, form: dict[str, str]) -> None:
+    """Apply a Twilio status or recording callback; a finished recording starts the pipeline."""
+    with unit_of_work() as session:
+        call = calls.record_callback(session, kind=kind, payload=form)
+        call_id = call.id if call is not None else None
+    if call_id is not None and kind == "recording" and form.get("RecordingStatus") == "completed":
+        for hook in after_recording:
+            hook(call_id)
+
+
+def hang_up(config: BridgeConfig, call_sid: str) -> None:
+    """Ask Twilio to end the call (its REST API at ``TWILIO_API_BASE_URL``)."""
+    client = Client(config.twilio_account_sid, config.twilio_auth_token, environment={})
+    client.api.base_url = config.twilio_api_base_url
+    try:
+        client.api.v2010.accounts(config.twilio_account_sid).calls(call_sid).update(
+            status="completed"
+        )
+    except (TwilioException, OSError) as exc:
+        logger.warning("hangup_failed call_sid=%s error=%s", call_sid, type(exc).__name__)

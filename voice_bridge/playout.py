@@ -1,0 +1,104 @@
+"""What the caller has actually heard: the bookkeeping behind barge-in.
+
+Twilio buffers the agent's audio and plays it in order; a ``mark`` sent after
+a chunk comes back once the chunk has played. From the marks we know how much
+of each item was heard, so an interruption truncates the model's item at the
+point the caller stopped listening (never beyond what was generated) and the
+model's context holds no words the caller never heard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BYTES_PER_MS = 8  # mu-law, 8 kHz, one byte per sample
+
+
+@dataclass
+class ItemAudio:
+    """One output item's audio, in milliseconds."""
+
+    generated_ms: float = 0.0
+    sent_ms: float = 0.0
+    acked_ms: float = 0.0
+    first_sent_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """Truncate ``item_id`` at ``audio_end_ms`` (what the caller heard of it)."""
+
+    item_id: str
+    audio_end_ms: int
+
+
+@dataclass
+class Playout:
+    """Audio sent to Twilio, acknowledged by marks, per playback generation.
+
+    A ``clear`` starts a new generation: marks from before it are ignored,
+    whether Twilio echoes them or drops them.
+    """
+
+    generation: int = 0
+    items: dict[str, ItemAudio] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    muted: set[str] = field(default_factory=set)
+    last_ack_at: float = 0.0
+
+    def on_delta(self, item_id: str, nbytes: int, now: float) -> str | None:
+        """Count an audio delta; returns the mark name to send after it, or None if muted."""
+        if item_id in self.muted:
+            return None
+        item = self.items.get(item_id)
+        if item is None:
+            item = self.items[item_id] = ItemAudio()
+            self.order.append(item_id)
+        if item.first_sent_at is None:
+            item.first_sent_at = now
+        ms = nbytes / BYTES_PER_MS
+        item.generated_ms += ms
+        item.sent_ms += ms
+        return f"{self.generation}:{item_id}:{int(item.sent_ms)}"
+
+    def on_mark(self, name: str, now: float) -> str | None:
+        """Record a mark echo; returns the item it completed up to, if it counts."""
+        try:
+            generation, item_id, cum_ms = name.split(":", 2)
+            if int(generation) != self.generation or item_id not in self.items:
+                return None
+            self.items[item_id].acked_ms = max(self.items[item_id].acked_ms, float(cum_ms))
+        except ValueError:
+            return None
+        self.last_ack_at = now
+        return item_id
+
+    def unplayed(self) -> list[str]:
+        """Items sent but not yet heard to the end, in playback order."""
+        return [i for i in self.order if self.items[i].sent_ms > self.items[i].acked_ms]
+
+    def heard_ms(self, item_id: str, now: float) -> float:
+        """How much of an item the caller has heard by ``now`` (an estimate past the last mark)."""
+        item = self.items[item_id]
+        first = item.first_sent_at if item.first_sent_at is not None else now
+        since = max(self.last_ack_at, first)
+        playing = min(max(now - since, 0.0) * 1000, item.sent_ms - item.acked_ms)
+        return min(item.acked_ms + playing, item.generated_ms)
+
+    def fully_played(self, item_id: str) -> bool:
+        """Whether every generated millisecond of the item has been acknowledged."""
+        item = self.items.get(item_id)
+        return item is not None and item.generated_ms > 0 and item.acked_ms >= item.generated_ms
+
+    def interrupt(self, now: float) -> list[Truncation]:
+        """Barge-in: what to truncate; mutes the items and starts a new generation."""
+        pending = self.unplayed()
+        truncations = []
+        for index, item_id in enumerate(pending):
+            item = self.items[item_id]
+            heard = self.heard_ms(item_id, now) if index == 0 else 0.0
+            if item.generated_ms > 0 and index == 0:
+                truncations.append(Truncation(item_id, int(min(heard, item.generated_ms))))
+            self.muted.add(item_id)
+        self.generation += 1
+        return truncations

@@ -1,0 +1,188 @@
+"""The voice agent's tools: check availability and book an appointment.
+
+The business, lead and call come from the call's signed context, never from
+the model's arguments. Arguments are validated, each tool has a deadline, and
+every failure is answered as a ``function_call_output`` the model can read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from crm_app.db import unit_of_work
+from crm_app.services import booking
+from crm_app.services.errors import DomainError
+
+logger = logging.getLogger("voice_bridge.tools")
+TOOL_TIMEOUT_SECONDS = 8.0
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{2}:\d{2}$")
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Who the call belongs to (from the signed token and the call row)."""
+
+    business_id: int
+    call_id: int
+    lead_id: int | None
+    timezone: str
+    locale: str
+
+
+class ToolError(Exception):
+    """A tool could not do what the model asked; the message goes back to the model."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A function the model may call."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    handler: Handler
+
+    def as_function(self) -> dict[str, Any]:
+        """The tool as the Realtime session declares it."""
+        return {
+            "type": "function",
+            "name": self.name,
+            "description": self.description,
+            "parameters": self.parameters,
+        }
+
+
+def _date_arg(args: dict[str, Any], name: str, required: bool) -> date | None:
+    value = args.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ToolError("invalid_arguments", f"{name} must be a date like 2026-12-01")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ToolError("invalid_arguments", f"{name} is not a real date") from exc
+
+
+def check_availability(context: CallContext, args: dict[str, Any]) -> dict[str, Any]:
+    """Free slots on a day (local times), or the next days that have some."""
+    zone = ZoneInfo(context.timezone)
+    day = _date_arg(args, "date", required=False) or datetime.now(zone).date()
+    with unit_of_work() as session:
+        slots = booking.free_slots(session, business_id=context.business_id, day=day)
+        if slots:
+            return {
+                "date": day.isoformat(),
+                "available_times": [s.strftime("%H:%M") for s in slots],
+            }
+        days = booking.next_free_days(session, business_id=context.business_id, after=day)
+    return {
+        "date": day.isoformat(),
+        "available_times": [],
+        "next_days_with_availability": [d.isoformat() for d in days],
+    }
+
+
+def schedule_appointment(context: CallContext, args: dict[str, Any]) -> dict[str, Any]:
+    """Book a slot for the caller."""
+    day = _date_arg(args, "date", required=True)
+    at = args.get("time")
+    if not isinstance(at, str) or not _TIME.match(at):
+        raise ToolError("invalid_arguments", "time must look like 14:30")
+    reason = str(args.get("reason", ""))[:150]
+    assert day is not None
+    try:
+        starts = datetime.combine(day, time.fromisoformat(at), tzinfo=ZoneInfo(context.timezone))
+    except ValueError as exc:
+        raise ToolError("invalid_arguments", "time is not a real time") from exc
+    try:
+        with unit_of_work() as session:
+            appointment = booking.book(
+                session,
+                business_id=context.business_id,
+                starts_at=starts,
+                title=reason or "Phone booking",
+                lead_id=context.lead_id,
+                call_id=context.call_id,
+            )
+    except DomainError as exc:
+        raise ToolError("slot_unavailable", exc.message) from exc
+    return {"booked": True, "appointment_id": appointment.id, "date": day.isoformat(), "time": at}
+
+
+APPOINTMENT_TOOLS: list[ToolSpec] = [
+    ToolSpec(
+        name="check_availability",
+        description="List free appointment times on a date (the business's local time).",
+        parameters={
+            "type": "object",
+            "properties": {
+                "date": {"type": "string", "description": "YYYY-MM-DD; today when omitted"}
+            },
+            "additionalProperties": False,
+        },
+        handler=check_availability,
+    ),
+    ToolSpec(
+        name="schedule_appointment",
+        description="Book an appointment at a free time returned by check_availability.",
+        parameters={
+            "type": "object",
+            "properties": {
+                "date": {"type": "string", "description": "YYYY-MM-DD"},
+                "time": {"type": "string", "description": "HH:MM, local time"},
+                "reason": {"type": "string", "description": "what the appointment is for"},
+            },
+            "required": ["date", "time"],
+            "additionalProperties": False,
+        },
+        handler=schedule_appointment,
+    ),
+]
+
+
+async def run_tool(
+    tools: list[ToolSpec],
+    name: str,
+    arguments: str,
+    context: CallContext,
+    runner: Callable[[Handler, CallContext, dict[str, Any]], Awaitable[dict[str, Any]]]
+    | None = None,
+) -> dict[str, Any]:
+    """Run a tool call and return its output (an ``error`` object when it failed)."""
+    spec = next((t for t in tools if t.name == name), None)
+    if spec is None:
+        return {"error": {"code": "unknown_tool", "message": f"there is no tool named {name}"}}
+    try:
+        args = json.loads(arguments or "{}")
+        if not isinstance(args, dict):
+            raise ValueError("arguments must be an object")
+    except ValueError:
+        return {
+            "error": {"code": "invalid_arguments", "message": "arguments are not a JSON object"}
+        }
+    run = runner or (lambda h, c, a: asyncio.to_thread(h, c, a))
+    try:
+        return await asyncio.wait_for(run(spec.handler, context, args), TOOL_TIMEOUT_SECONDS)
+    except ToolError as exc:
+        return {"error": {"code": exc.code, "message": exc.message}}
+    except TimeoutError:
+        return {
+            "error": {"code": "timeout", "message": "the booking system did not answer in time"}
+        }
