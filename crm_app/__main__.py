@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from crm_app.db import get_engine, unit_of_work
 from crm_app.migrate import upgrade_to_head
@@ -123,6 +124,18 @@ def cmd_files(args: argparse.Namespace) -> int:
     return 0 if args.clean or not (report.orphans or report.dangling) else 3
 
 
+def cmd_simulate_call(args: argparse.Namespace) -> int:
+    """A whole call through the real bridge with the bundled fakes; it lands in the CRM."""
+    from voice_bridge import simulate  # the CLI may use the bridge's fakes; the app does not
+
+    upgrade_to_head(get_engine())
+    result = simulate.run(args.business_phone, args.from_number, args.audio)
+    _out(f"call {result.call_sid} ended ({result.end_reason}) with {result.utterances} utterances")
+    if result.lead_id is not None:
+        _out(f"open it on its lead: /leads/{result.lead_id}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     parser = argparse.ArgumentParser(prog="python -m crm_app", description=__doc__)
@@ -152,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", required=True)
     p.add_argument("--name", default="")
     p.set_defaults(func=cmd_create_api_token)
+    p = sub.add_parser("simulate-call", help="a whole call through the bridge with the fakes")
+    p.add_argument("--business-phone", help="the business line (E.164) to call")
+    p.add_argument("--from", dest="from_number", default="+972501234567", help="the caller (E.164)")
+    p.add_argument("--audio", type=Path, help="8 kHz mu-law caller audio (default: a bundled clip)")
+    p.set_defaults(func=cmd_simulate_call)
     p = sub.add_parser("files", help="report (or --clean) orphan files and dangling references")
     p.add_argument("--clean", action="store_true", help="delete orphans, drop dangling references")
     p.add_argument(
