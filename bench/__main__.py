@@ -9,7 +9,7 @@ import sys
 # Benchmarks need settings like the server; they never touch a real deployment.
 os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production")
 
-BENCHMARKS = {"leads": "bench.leads", "notes": "bench.notes"}
+BENCHMARKS = {"leads": "bench.leads", "notes": "bench.notes", "bridge": "bench.bridge"}
 
 
 def main() -> None:

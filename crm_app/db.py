@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -47,6 +47,7 @@ def build_engine(url: str) -> Engine:
             pool_pre_ping=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url,
@@ -59,11 +60,25 @@ def build_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin), not the sqlite3 module.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Writers take SQLite's write lock at BEGIN.
+
+    A deferred transaction that reads and then writes cannot wait for another
+    writer (SQLite answers "database is locked" at once, to avoid a deadlock);
+    BEGIN IMMEDIATE waits its turn instead. Read-only units of work (long
+    exports) stay deferred so that they never hold the write lock.
+    """
+    mode = "DEFERRED" if connection.get_execution_options().get("read_only") else "IMMEDIATE"
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def get_engine() -> Engine:
@@ -88,14 +103,21 @@ def use_engine(engine: Engine | None) -> Engine | None:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
     """Run one transaction: commit on success, roll back on any error, close.
+
+    Args:
+        read_only: the work only reads (on SQLite it then never takes the
+            write lock, which matters for long exports).
 
     Yields:
         A session bound to the process-wide engine. Objects stay readable
         after the commit (``expire_on_commit=False``).
     """
-    session = Session(get_engine(), expire_on_commit=False)
+    engine = get_engine()
+    if read_only:
+        engine = engine.execution_options(read_only=True)
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()

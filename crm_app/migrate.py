@@ -66,8 +66,8 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
     """
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside any transaction
+        if sqlite:  # on the DBAPI connection: no transaction may have begun
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         else:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
             conn.commit()
@@ -76,7 +76,8 @@ def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
             conn.commit()
         finally:
             if sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.rollback()
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
             else:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_ID})
                 conn.commit()

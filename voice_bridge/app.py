@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -17,11 +18,12 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from voice_bridge import crm, security, twiml
 from voice_bridge.call import CallServices, CallSession
 from voice_bridge.config import MAX_MESSAGE_BYTES, START_TIMEOUT_SECONDS, BridgeConfig
-from voice_bridge.openai_link import open_realtime
+from voice_bridge.openai_link import make_client, open_realtime
 from voice_bridge.registry import Registry
 from voice_bridge.tools import APPOINTMENT_TOOLS
 
 logger = logging.getLogger("voice_bridge")
+SID = re.compile(r"^[A-Za-z0-9]{2,64}$")  # Twilio SIDs: two letters and hex
 
 
 def _xml(body: str) -> Response:
@@ -45,6 +47,7 @@ class Bridge:
     def __init__(self, config: BridgeConfig | None = None) -> None:
         self.config = config or BridgeConfig.from_settings()
         self.registry = Registry(self.config.max_concurrent_calls)
+        self.openai = make_client(self.config)
 
     async def voice(self, request: Request) -> Response:
         """``POST /twilio/voice``: answer with TwiML that connects the media stream."""
@@ -130,6 +133,9 @@ class Bridge:
         call_sid = str(details.get("callSid", ""))
         stream_sid = str(start.get("streamSid") or details.get("streamSid", ""))
         params = details.get("customParameters") or {}
+        if not (SID.match(call_sid) and SID.match(stream_sid)):
+            await websocket.close(code=1008)
+            return
         token = security.verify_call_token(
             self.config.secret, str(params.get("token", "")), call_sid
         )
@@ -141,7 +147,7 @@ class Bridge:
         services = CallServices(
             finalize=crm.finalize_call, hang_up=self.hang_up, tools=APPOINTMENT_TOOLS
         )
-        async with open_realtime(self.config) as openai:
+        async with open_realtime(self.openai, self.config) as openai:
             session = CallSession(
                 twilio=websocket,
                 openai=openai,
@@ -165,6 +171,7 @@ class Bridge:
         """Serve, then drain: refuse new calls, wait for active ones, finalize the rest."""
         yield
         await self.registry.drain(self.config.drain_seconds)
+        await self.openai.close()
 
 
 def create_bridge(config: BridgeConfig | None = None) -> Starlette:

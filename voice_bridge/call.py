@@ -161,6 +161,24 @@ class CallSession:
             except (WebSocketDisconnect, RuntimeError, OSError):
                 raise EndCall(self.end_reason or "caller_hangup") from None
 
+    async def media_to_twilio(self, payload: str, mark: str) -> None:
+        """The hot path: an audio chunk and its mark, as strings (both are base64/ASCII-safe)."""
+        sid = self.stream_sid
+        async with self._send_lock:
+            try:
+                await self.twilio.send_text(
+                    '{"event":"media","streamSid":"'
+                    + sid
+                    + '","media":{"payload":"'
+                    + payload
+                    + '"}}'
+                )
+                await self.twilio.send_text(
+                    '{"event":"mark","streamSid":"' + sid + '","mark":{"name":"' + mark + '"}}'
+                )
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                raise EndCall(self.end_reason or "caller_hangup") from None
+
     async def to_openai(self, event: dict[str, Any]) -> None:
         """Send one client event to OpenAI."""
         await self.openai.send_raw(json.dumps(event))
@@ -324,12 +342,7 @@ class CallSession:
         if self.counters.first_audio_ms is None:
             self.counters.first_audio_ms = self.elapsed_ms()
         self.last_activity = time.monotonic()
-        await self.to_twilio(
-            {"event": "media", "streamSid": self.stream_sid, "media": {"payload": delta}}
-        )
-        await self.to_twilio(
-            {"event": "mark", "streamSid": self.stream_sid, "mark": {"name": mark}}
-        )
+        await self.media_to_twilio(delta, mark)
         self.counters.frames_out += max(1, nbytes // FRAME_BYTES)
 
     async def _agent_transcript(self, event: dict[str, Any]) -> None:

@@ -31,6 +31,10 @@ from voice_bridge.testing.fake_twilio import FakeTwilioCall
 from voice_bridge.testing.fake_twilio_rest import FakeTwilioRest
 from voice_bridge.testing.serving import serve
 
+GREETING = {
+    "he": "שלום, כאן העוזרת הדיגיטלית. איך אפשר לעזור?",
+    "en": "Hello, this is the digital assistant. How can I help?",
+}
 SCRIPT = {
     "he": (
         "שלום, אני רוצה לקבוע תור לבדיקה",
@@ -84,6 +88,7 @@ async def simulate(
         reply_audio=clip(f"{locale}_agent"),
         reply_text=agent_text,
         caller_transcripts=[caller_text],
+        greeting_text=GREETING[locale],
     )
     openai_url = await fake.start()
     account, token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
@@ -114,6 +119,7 @@ async def simulate(
                 )
                 await call.place()
                 await call.connect()
+                await call.listen()  # the caller hears the greeting out, then speaks
                 speech = audio or clip(f"{locale}_caller")
                 await call.stream(silence(400) + speech + silence(1200))
                 await asyncio.wait_for(call.wait_closed(within=30), 35)

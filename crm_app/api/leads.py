@@ -193,16 +193,9 @@ def export_leads(
     locale, ip = principal.locale, client_ip(request)
 
     def produce(out: IO[bytes]) -> None:
-        with unit_of_work() as session:
-            exports.export_leads(
-                session,
-                principal=principal,
-                filters=filters,
-                fmt=format,
-                locale=locale,
-                out=out,
-                ip=ip,
-            )
+        exports.export_leads(
+            principal=principal, filters=filters, fmt=format, locale=locale, out=out, ip=ip
+        )
 
     body = stream_writer(produce) if format == "csv" else spooled(produce)
     return StreamingResponse(

@@ -57,9 +57,8 @@ def run_job(*, job_id: int, principal: Principal, locale: str, ip: str = "") -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     try:
-        with partial.open("wb") as out, unit_of_work() as session:
+        with partial.open("wb") as out:
             rows = exports.export_leads(
-                session,
                 principal=principal,
                 filters=filters,
                 fmt=fmt,

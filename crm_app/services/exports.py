@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import xlsxwriter
 from sqlmodel import Session, col
 
+from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.models import Lead, LeadSource, LeadStatus, Role, utcnow
 from crm_app.services import audit
@@ -268,7 +269,6 @@ def write_csv(
 
 
 def export_leads(
-    session: Session,
     *,
     principal: Principal,
     filters: LeadFilters,
@@ -278,25 +278,30 @@ def export_leads(
     progress: Progress | None = None,
     ip: str = "",
 ) -> int:
-    """Export the filtered leads to ``out`` and audit it (owners and admins only).
+    """Export the filtered leads to ``out``, then audit it (owners and admins only).
+
+    The export reads in a read-only unit of work (on SQLite it never holds the
+    write lock, however long it runs); the audit event is its own transaction.
 
     Raises:
         PermissionDenied: for agents.
     """
     require_role(principal, Role.OWNER, Role.ADMIN)
     writer = write_xlsx if fmt == "xlsx" else write_csv
-    rows = writer(
-        session, principal=principal, filters=filters, locale=locale, out=out, progress=progress
-    )
-    audit.record(
-        session,
-        principal=principal,
-        business_id=principal.business_id,
-        action="lead.export",
-        entity="lead",
-        details={"format": fmt, "filters": filters.to_params(), "rows": rows},
-        ip=ip,
-    )
+    with unit_of_work(read_only=True) as session:
+        rows = writer(
+            session, principal=principal, filters=filters, locale=locale, out=out, progress=progress
+        )
+    with unit_of_work() as session:
+        audit.record(
+            session,
+            principal=principal,
+            business_id=principal.business_id,
+            action="lead.export",
+            entity="lead",
+            details={"format": fmt, "filters": filters.to_params(), "rows": rows},
+            ip=ip,
+        )
     return rows
 
 

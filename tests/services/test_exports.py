@@ -27,15 +27,13 @@ def _export(
     **filters: object,
 ) -> bytes:
     out = io.BytesIO()
-    with unit_of_work() as session:
-        exports.export_leads(
-            session,
-            principal=tenant.principal(role),
-            filters=LeadFilters(**filters),
-            fmt=fmt,
-            locale=locale,
-            out=out,
-        )
+    exports.export_leads(
+        principal=tenant.principal(role),
+        filters=LeadFilters(**filters),
+        fmt=fmt,
+        locale=locale,
+        out=out,
+    )
     return out.getvalue()
 
 

@@ -256,17 +256,21 @@ async def test_fuzzed_frames_do_not_crash_the_call_or_others(
             '{"event": "media", "media": {"payload": 42}}',
             '{"event": "teleport"}',
             '{"event": "mark", "mark": {"name": "9:nope:1"}}',
-            "x" * 70_000,
         ):
             await fuzzed.send_raw(junk)
-        await fuzzed.stream(silence(100))
+        await fuzzed.stream(silence(100))  # the call goes on after the junk
         await calm.stream(silence(100))
-        for caller in (fuzzed, calm):
-            await caller.stop()
+        await asyncio.sleep(0.5)  # let the bridge read all of it before the next fault
+        # Oversized: over 64 KiB the server refuses the frame and ends that stream (1009).
+        await fuzzed.send_raw("x" * 70_000)
+        await fuzzed.wait_closed()
+        await calm.stream(silence(100))  # the other call is unaffected
+        await calm.stop()
         fuzzed_call, calm_call = await _finalized(fuzzed.call_sid), await _finalized(calm.call_sid)
-    assert fuzzed_call.end_reason == "caller_hangup" and calm_call.end_reason == "caller_hangup"
+    assert fuzzed.report.close_code == 1009 and fuzzed_call.end_reason == "twilio_disconnected"
+    assert calm_call.end_reason == "caller_hangup"
     frames_in = [r.getMessage() for r in caplog.records if "call_end" in r.getMessage()]
-    assert any("bad_frames=8" in line for line in frames_in)  # the stray mark is just ignored
+    assert any("bad_frames=7" in line and "frames_in=5" in line for line in frames_in)
     _no_errors(caplog)
 
 

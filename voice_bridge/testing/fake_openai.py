@@ -17,7 +17,9 @@ import base64
 import itertools
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
@@ -114,6 +116,9 @@ class FakeSession:
         self.speaking_item: str | None = None
         self.turns = 0
         self.closed = asyncio.Event()
+        self.echo_tag: str | None = None
+        self.echo_turn = 0
+        self.tasks: set[asyncio.Task[None]] = set()
 
     # ---- sending -------------------------------------------------------------------------
     async def send(self, event: dict[str, Any]) -> None:
@@ -150,6 +155,8 @@ class FakeSession:
         finally:
             if self.response and self.response.task:
                 self.response.task.cancel()
+            for task in self.tasks:
+                task.cancel()
             self.closed.set()
 
     async def on_event(self, event: dict[str, Any]) -> None:
@@ -265,13 +272,16 @@ class FakeSession:
     # ---- responses -----------------------------------------------------------------------
     async def on_response_create(self, event: dict[str, Any]) -> None:
         """Start a response, unless one is already active (the real error)."""
+        if self.server.mode == "echo":
+            return  # echo mode only ever echoes the caller
         if self.response is not None:
             await self.error(
                 "conversation_already_has_active_response",
                 "Conversation already has an active response in progress",
             )
             return
-        await self.respond()
+        greeting = self.server.greeting_text if self.turns == 0 else None
+        await self.respond(text=greeting)
 
     async def respond(
         self, audio: bytes | None = None, text: str | None = None, items: int = 1
@@ -523,7 +533,11 @@ class FakeSession:
 
     async def echo(self, payload: str, nbytes: int) -> None:
         """Echo mode: the frame comes straight back as an audio delta."""
-        item_id = "item_echo"
+        if self.echo_tag is None:
+            self.echo_tag = base64.b64decode(payload)[4:6].hex()  # the benchmark's call index
+            if self.server.bargein_every:
+                self.tasks.add(asyncio.get_running_loop().create_task(self.barge_in_every()))
+        item_id = f"item_echo_{self.echo_turn}"
         if item_id not in self.audio_items:
             self.audio_items[item_id] = AudioItem()
         self.audio_items[item_id].generated_ms += nbytes // 8
@@ -540,6 +554,24 @@ class FakeSession:
                 }
             )
         )
+
+    async def barge_in_every(self) -> None:
+        """Benchmark: the caller 'speaks' every few seconds; emission times go to a log."""
+        assert self.server.bargein_every is not None
+        while True:
+            await asyncio.sleep(self.server.bargein_every)
+            self.echo_turn += 1  # what follows belongs to a new response item
+            emitted = time.monotonic_ns()
+            await self.send(
+                {
+                    "type": "input_audio_buffer.speech_started",
+                    "audio_start_ms": self.input_ms,
+                    "item_id": new_id("item"),
+                }
+            )
+            if self.server.bargein_log is not None:
+                with self.server.bargein_log.open("a") as log:
+                    log.write(f"{self.echo_tag} {emitted}\n")
 
     async def drop(self, code: int = 1011) -> None:
         """Close the socket abruptly (1011 server error, 1006-like, or 1000 mid-turn)."""
@@ -574,13 +606,18 @@ class FakeRealtime:
         chunk_delay: float = 0.01,
         vad_rms: float = 300.0,
         session_updated_delay: float = 0.0,
+        bargein_every: float | None = None,
+        bargein_log: Path | None = None,
+        greeting_text: str | None = None,
     ) -> None:
         self.mode, self.tool_plan = mode, tool_plan
         self.reply_audio = reply_audio if reply_audio is not None else clip("he_agent")
         self.reply_text = reply_text
+        self.greeting_text = greeting_text
         self.caller_transcripts = list(caller_transcripts or ["אני רוצה לקבוע תור"])
         self.chunk_ms, self.chunk_delay, self.vad_rms = chunk_ms, chunk_delay, vad_rms
         self.session_updated_delay = session_updated_delay
+        self.bargein_every, self.bargein_log = bargein_every, bargein_log
         self.sessions: list[FakeSession] = []
         self.rejected = 0
         self._server: Server | None = None

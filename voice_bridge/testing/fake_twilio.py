@@ -304,6 +304,12 @@ class FakeTwilioCall:
             if self.on_clear == "echo":
                 self._schedule_mark(name)
 
+    async def listen(self, within: float = 15.0) -> None:
+        """Wait until the agent has said something and it has finished playing."""
+        async with asyncio.timeout(within):
+            while not self.report.received_audio or time.monotonic() < self._play_until + 0.2:
+                await asyncio.sleep(0.05)
+
     def heard_seconds(self) -> float:
         """How much audio the caller received."""
         return len(self.report.received_audio) / 8000
