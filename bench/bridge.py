@@ -374,7 +374,9 @@ def _bench_env() -> tuple[dict[str, str], str]:
 REPETITIONS = 3
 
 
-def _median_run(target: str, calls: int, seconds: float, env: dict[str, str], phone: str) -> dict[str, Any]:
+def _median_run(
+    target: str, calls: int, seconds: float, env: dict[str, str], phone: str
+) -> dict[str, Any]:
     """Three runs; the median of each figure (the VM varies by tens of percent run to run)."""
     runs = [run_once(target, calls, seconds, env, phone) for _ in range(REPETITIONS)]
     keys = ("rtt_p50", "rtt_p99", "cpu_per_call_pct", "rss_per_call_mb")
@@ -387,324 +389,10 @@ def _median_run(target: str, calls: int, seconds: float, env: dict[str, str], ph
 
 def report(calls_list: list[int], seconds: float) -> None:
     env, phone = _bench_env()
-    print(f"\n== bridge vs minimal relay: median of {REPETITIONS} runs of {seconds:.0f} s,"
-          " server on core 1; ms, % of a core, MB")
-    columns = ("calls", "target", "rtt p50", "rtt p99", "added p50", "added p99", "cpu/call",
-               "rss/call", "barge-in p50/p99", "lost", "reord")
-    print(" ".join(f"{c:>9}" for c in columns))
-    for calls in calls_list:
-        direct = _median_run("direct", calls, seconds, env, phone)
-        rows = {target: _median_run(target, calls, seconds, env, phone) for target in ("relay", "bridge")}
-        for target, row in rows.items():
-            bargein = row["bargein_ms"]
-            cells = (calls, target, f"{row['rtt_p50']:.2f}", f"{row['rtt_p99']:.2f}",
-                     f"{row['rtt_p50'] - direct['rtt_p50']:.2f}",
-                     f"{row['rtt_p99'] - direct['rtt_p99']:.2f}",
-                     f"{row['cpu_per_call_pct']:.2f}%", f"{row['rss_per_call_mb']:.2f}",
-                     f"{pct(bargein, 0.5):.1f}/{pct(bargein, 0.99):.1f}", row["lost"],
-                     row["reordered"])
-            print(" ".join(f"{c!s:>9}" for c in cells))
-        ratio = rows["bridge"]["cpu_per_call_pct"] / max(rows["relay"]["cpu_per_call_pct"], 1e-9)
-        print(f"{calls:>9}  bridge CPU per call = {ratio:.2f} x relay (target <= 1.3);"
-              f" straight to the fake: rtt p50 {direct['rtt_p50']:.2f} p99 {direct['rtt_p99']:.2f} ms")
-
-
-def main() -> None:
-        fake = FakeRealtime(mode="echo", bargein_every=BARGE_IN_EVERY, bargein_log=log)
-        await fake.start(port=port)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
-
-
-def role_server(kind: str, port: int, openai_port: int) -> None:
-    import uvicorn
-
-    if kind == "relay":
-        from bench.relay import create_relay
-
-        app: Any = create_relay(f"ws://127.0.0.1:{openai_port}/v1/realtime?model=echo")
-    else:
-        from starlette.applications import Starlette
-        from starlette.routing import Mount
-
-        from crm_app.db import get_engine
-        from crm_app.migrate import upgrade_to_head
-        from voice_bridge.app import create_bridge
-
-        upgrade_to_head(get_engine())
-        app = Starlette(routes=[Mount("/twilio", app=create_bridge())])
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="websockets-sansio",
-        ws_max_size=64 * 1024,
+    print(
+        f"\n== bridge vs minimal relay: median of {REPETITIONS} runs of {seconds:.0f} s,"
+        " server on core 1; ms, % of a core, MB"
     )
-
-
-# ---- the load driver ---------------------------------------------------------------------
-@dataclass
-class CallStats:
-    rtts_ms: list[float] = field(default_factory=list)
-    clears: list[int] = field(default_factory=list)  # monotonic ns
-    received: int = 0
-    reordered: int = 0
-    duplicated: int = 0
-    sent: int = 0
-
-
-def _frame(index: int, seq: int) -> str:
-    return base64.b64encode(
-        seq.to_bytes(4, "big") + index.to_bytes(2, "big") + b"\xff" * 154
-    ).decode()
-
-
-async def _open(target: str, url: str, index: int, openai_url: str, business_phone: str) -> Any:
-    call_sid, stream_sid = "CA" + secrets.token_hex(16), "MZ" + secrets.token_hex(16)
-    if target == "direct":
-        ws = await websockets.connect(openai_url, additional_headers={"Authorization": "Bearer x"})
-        return ws, call_sid, stream_sid
-    token = ""
-    if target == "bridge":
-        form = {
-            "CallSid": call_sid,
-            "AccountSid": ACCOUNT,
-            "From": f"+97250{index:07d}",
-            "To": business_phone,
-        }
-        signature = sign_request(TOKEN, public_url(PUBLIC, "/twilio/voice"), form)
-        async with httpx.AsyncClient() as client:
-            twiml = (
-                await client.post(
-                    f"{url}/twilio/voice", data=form, headers={"X-Twilio-Signature": signature}
-                )
-            ).text
-        token = twiml.split('name="token" value="')[1].split('"')[0]
-    headers = {
-        "X-Twilio-Signature": sign_request(
-            TOKEN, public_url(PUBLIC, "/twilio/media", websocket=True), {}
-        )
-    }
-    ws = await websockets.connect(
-        url.replace("http", "ws") + "/twilio/media", additional_headers=headers
-    )
-    await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
-    await ws.send(
-        json.dumps(
-            {
-                "event": "start",
-                "sequenceNumber": "1",
-                "streamSid": stream_sid,
-                "start": {
-                    "streamSid": stream_sid,
-                    "accountSid": ACCOUNT,
-                    "callSid": call_sid,
-                    "tracks": ["inbound"],
-                    "customParameters": {"token": token},
-                },
-            }
-        )
-    )
-    return ws, call_sid, stream_sid
-
-
-async def _one_call(
-    target: str,
-    url: str,
-    index: int,
-    seconds: float,
-    openai_url: str,
-    business_phone: str,
-    stats: CallStats,
-    measure_after: float,
-) -> None:
-    ws, _call_sid, stream_sid = await _open(target, url, index, openai_url, business_phone)
-    sent_at: dict[int, float] = {}
-    last_seq = -1
-
-    async def receive() -> None:
-        nonlocal last_seq
-        async for raw in ws:
-            message = json.loads(raw)
-            kind = message.get("event") or message.get("type")
-            if kind in ("media", "response.output_audio.delta"):
-                payload = message["media"]["payload"] if kind == "media" else message["delta"]
-                seq = int.from_bytes(base64.b64decode(payload)[:4], "big")
-                now = time.monotonic()
-                stats.received += 1
-                if seq == last_seq:
-                    stats.duplicated += 1
-                elif seq < last_seq:
-                    stats.reordered += 1
-                last_seq = max(last_seq, seq)
-                if sent_at.get(seq, 0) >= measure_after:
-                    stats.rtts_ms.append((now - sent_at[seq]) * 1000)
-            elif kind == "clear":
-                stats.clears.append(time.monotonic_ns())
-
-    reader = asyncio.get_running_loop().create_task(receive())
-    start = time.monotonic()
-    seq = 0
-    while time.monotonic() - start < seconds:
-        payload = _frame(index, seq)
-        sent_at[seq] = time.monotonic()
-        if target == "direct":
-            await ws.send('{"type":"input_audio_buffer.append","audio":"' + payload + '"}')
-        else:
-            await ws.send(
-                json.dumps(
-                    {
-                        "event": "media",
-                        "streamSid": stream_sid,
-                        "sequenceNumber": str(seq + 2),
-                        "media": {
-                            "track": "inbound",
-                            "chunk": str(seq),
-                            "timestamp": str(seq * 20),
-                            "payload": payload,
-                        },
-                    }
-                )
-            )
-        stats.sent += 1
-        seq += 1
-        await asyncio.sleep(max(0.0, start + seq * 0.02 - time.monotonic()))
-    await asyncio.sleep(0.3)  # the last echoes
-    if target != "direct":
-        await ws.send(json.dumps({"event": "stop", "streamSid": stream_sid, "stop": {}}))
-    await ws.close()
-    reader.cancel()
-
-
-def role_drive(
-    target: str, url: str, calls: int, seconds: float, openai_url: str, phone: str, out: Path
-) -> None:
-    async def main() -> list[CallStats]:
-        stats = [CallStats() for _ in range(calls)]
-        measure_after = time.monotonic() + WARMUP_SECONDS
-        await asyncio.gather(
-            *(
-                _one_call(target, url, i, seconds, openai_url, phone, stats[i], measure_after)
-                for i in range(calls)
-            )
-        )
-        return stats
-
-    stats = asyncio.run(main())
-    out.write_text(json.dumps([s.__dict__ for s in stats]))
-
-
-# ---- the orchestrator --------------------------------------------------------------------
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-def _barge_in_ms(stats: list[dict[str, Any]], log: Path) -> list[float]:
-    emitted: dict[int, list[int]] = {}
-    for line in log.read_text().splitlines() if log.exists() else []:
-        tag, ns = line.split()
-        emitted.setdefault(int(tag, 16), []).append(int(ns))
-    reactions = []
-    for index, call in enumerate(stats):
-        for sent, cleared in zip(emitted.get(index, []), call["clears"], strict=False):
-            if cleared >= sent:
-                reactions.append((cleared - sent) / 1e6)
-    return reactions
-
-
-def run_once(
-    target: str, calls: int, seconds: float, env: dict[str, str], phone: str
-) -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="bench-bridge-"))
-    log, out = work / "bargein.log", work / "stats.json"
-    openai_port, server_port = free_port(), free_port()
-    fake = _spawn(["fake", str(openai_port), str(log)], core=0)
-    server = None
-    try:
-        _wait_port(openai_port)
-        openai_ws = f"ws://127.0.0.1:{openai_port}/v1/realtime?model=echo"
-        url = f"http://127.0.0.1:{server_port}"
-        if target != "direct":
-            server = _spawn(
-                ["server", target, str(server_port), str(openai_port)],
-                core=1,
-                env={**env, "OPENAI_BASE_URL": f"http://127.0.0.1:{openai_port}/v1"},
-            )
-            _wait_port(server_port)
-            time.sleep(0.5)
-            idle_rss = _rss_mb(server.pid)
-        driver = _spawn(
-            ["drive", target, url, str(calls), str(seconds), openai_ws, phone, str(out)], core=0
-        )
-        time.sleep(WARMUP_SECONDS)
-        cpu0 = _cpu_seconds(server.pid) if server else 0.0
-        steady = seconds - WARMUP_SECONDS - 0.5
-        time.sleep(steady)
-        cpu = (_cpu_seconds(server.pid) - cpu0) if server else 0.0
-        rss = _rss_mb(server.pid) if server else 0.0
-        driver.wait(timeout=seconds + 60)
-        stats = json.loads(out.read_text())
-    finally:
-        for process in (server, fake):
-            if process is not None:
-                process.terminate()
-                process.wait(10)
-    rtts = [r for call in stats for r in call["rtts_ms"]]
-    return {
-        "rtt_p50": pct(rtts, 0.5),
-        "rtt_p99": pct(rtts, 0.99),
-        "cpu_per_call_pct": 100 * cpu / steady / calls if server else 0.0,
-        "rss_per_call_mb": (rss - idle_rss) / calls if server else 0.0,
-        "lost": sum(c["sent"] - c["received"] for c in stats),
-        "reordered": sum(c["reordered"] + c["duplicated"] for c in stats),
-        "bargein_ms": _barge_in_ms(stats, log),
-    }
-
-
-def _bench_env() -> tuple[dict[str, str], str]:
-    """A SQLite database with one business, and the settings the bridge process reads."""
-    work = Path(tempfile.mkdtemp(prefix="bench-bridge-db-"))
-    env = {
-        "DATABASE_URL": f"sqlite:///{work / 'crm.db'}",
-        "STORAGE_DIR": str(work / "files"),
-        "SECRET_KEY": "bench-secret-key-0123456789",
-        "PUBLIC_BASE_URL": PUBLIC,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "TWILIO_ACCOUNT_SID": ACCOUNT,
-        "OPENAI_API_KEY": "sk-bench",
-        "MAX_CONCURRENT_CALLS": "200",
-        "CALL_SILENCE_SECONDS": "600",
-        "DEMO_MODE": "0",
-    }
-    phone = "+97235550177"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crm_app",
-            "create-owner",
-            "--business",
-            "Bench",
-            "--phone",
-            phone,
-            "--email",
-            "bench@example.com",
-        ],
-        input="bench-password-123\n",
-        text=True,
-        check=True,
-        env={**os.environ, **env},
-        capture_output=True,
-    )
-    return env, phone
-
-
-def report(calls_list: list[int], seconds: float) -> None:
-    env, phone = _bench_env()
-    print(f"\n== bridge vs minimal relay, {seconds:.0f} s per run (server on core 1), ms / % / MB")
     columns = (
         "calls",
         "target",
@@ -720,10 +408,8 @@ def report(calls_list: list[int], seconds: float) -> None:
     )
     print(" ".join(f"{c:>9}" for c in columns))
     for calls in calls_list:
-        direct = run_once("direct", calls, seconds, env, phone)
-        rows = {
-            target: run_once(target, calls, seconds, env, phone) for target in ("relay", "bridge")
-        }
+        direct = _median_run("direct", calls, seconds, env, phone)
+        rows = {t: _median_run(t, calls, seconds, env, phone) for t in ("relay", "bridge")}
         for target, row in rows.items():
             bargein = row["bargein_ms"]
             cells = (
@@ -742,8 +428,8 @@ def report(calls_list: list[int], seconds: float) -> None:
             print(" ".join(f"{c!s:>9}" for c in cells))
         ratio = rows["bridge"]["cpu_per_call_pct"] / max(rows["relay"]["cpu_per_call_pct"], 1e-9)
         print(
-            f"{calls:>5}  bridge CPU per call = {ratio:.2f} x relay (target <= 1.3);"
-            f" direct rtt p99 {direct['rtt_p99']:.2f} ms"
+            f"{calls:>9}  bridge CPU per call = {ratio:.2f} x relay (target <= 1.3); straight to"
+            f" the fake: rtt p50 {direct['rtt_p50']:.2f} p99 {direct['rtt_p99']:.2f} ms"
         )
 
 
