@@ -131,8 +131,27 @@ def cmd_simulate_call(args: argparse.Namespace) -> int:
     upgrade_to_head(get_engine())
     result = simulate.run(args.business_phone, args.from_number, args.audio)
     _out(f"call {result.call_sid} ended ({result.end_reason}) with {result.utterances} utterances")
+    _out(f"post-call pipeline: {result.pipeline or 'not run'}")
     if result.lead_id is not None:
         _out(f"open it on its lead: /leads/{result.lead_id}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run background jobs until interrupted (Postgres; SQLite runs them in the server)."""
+    import asyncio
+    import logging
+
+    from crm_app.jobs import worker
+    from crm_app.settings import get_settings
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        raise DomainError(
+            "with SQLite, jobs run inside the server (make run); workers need Postgres"
+        )
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    asyncio.run(worker.run(settings, concurrency=args.concurrency))
     return 0
 
 
@@ -170,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_number", default="+972501234567", help="the caller (E.164)")
     p.add_argument("--audio", type=Path, help="8 kHz mu-law caller audio (default: a bundled clip)")
     p.set_defaults(func=cmd_simulate_call)
+    p = sub.add_parser("worker", help="run background jobs (Postgres)")
+    p.add_argument("--concurrency", type=int, help="jobs at once (default JOBS_CONCURRENCY)")
+    p.set_defaults(func=cmd_worker)
     p = sub.add_parser("files", help="report (or --clean) orphan files and dangling references")
     p.add_argument("--clean", action="store_true", help="delete orphans, drop dangling references")
     p.add_argument(

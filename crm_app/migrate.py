@@ -20,6 +20,7 @@ from alembic import command
 
 ROOT = Path(__file__).resolve().parent.parent
 _MIGRATION_LOCK_ID = 7_301_942  # arbitrary, constant: pg_advisory_lock key
+JOB_TABLE_PREFIX = "procrastinate_"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -35,10 +36,12 @@ def _include_object_for(dialect: str) -> Any:
     """Skip objects marked ``info={"dialect": ...}`` for another dialect.
 
     Trigram indexes exist only on Postgres; the drift check must not expect
-    them on SQLite.
+    them on SQLite. Procrastinate's tables are its own schema, not models.
     """
 
     def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+        if reflected and type_ == "table" and (name or "").startswith(JOB_TABLE_PREFIX):
+            return False  # the job queue's own tables (revision 0007), not our models
         wanted = getattr(obj, "info", {}).get("dialect")
         return wanted is None or wanted == dialect
 

@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     realtime_vad_prefix_ms: int = Field(default=300, ge=0)
     realtime_vad_interrupt: bool = True
     reflex_redis_url: str | None = None
+    record_calls: bool = True  # dual-channel recording of every answered call
+
+    # Post-call pipeline (crm_app/jobs).
+    ai_status_min_confidence: float = Field(default=0.8, ge=0, le=1)
+    recording_wait_seconds: int = Field(default=600, ge=0)  # then go on without a recording
+    recording_ready_timeout_seconds: float = Field(default=60, ge=0)  # 404 "not ready" backoff
+    openai_timeout_seconds: float = Field(default=60, gt=0)
+    jobs_concurrency: int = Field(default=2, ge=1)  # per worker process
+    jobs_heartbeat_seconds: float = Field(default=10, gt=0)
+    jobs_stalled_seconds: float = Field(default=60, gt=0)  # a silent worker's jobs are retried
 
     session_idle_minutes: int = Field(default=120, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from crm_app.db import get_engine
+from crm_app.jobs import hooks
 from crm_app.migrate import is_at_head
 from voice_bridge.app import create_bridge
 
@@ -23,6 +24,7 @@ def standalone() -> Starlette:
     """The bridge under ``/twilio``, with its drain on shutdown."""
     if not is_at_head(get_engine()):
         raise SystemExit("the database is not migrated: run `python -m crm_app migrate` first")
+    hooks.install()  # finished calls and recordings queue the post-call pipeline
     bridge = create_bridge()
 
     @contextlib.asynccontextmanager

@@ -7,7 +7,8 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -48,6 +49,13 @@ class Bridge:
         self.config = config or BridgeConfig.from_settings()
         self.registry = Registry(self.config.max_concurrent_calls)
         self.openai = make_client(self.config)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` alongside the call (kept referenced until it finishes)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def voice(self, request: Request) -> Response:
         """``POST /twilio/voice``: answer with TwiML that connects the media stream."""
@@ -144,6 +152,10 @@ class Bridge:
             logger.warning("stream_refused call_sid=%s reason=bad_or_replayed_token", call_sid)
             await websocket.close(code=1008)
             return
+        if self.config.record_calls:
+            self._background(
+                asyncio.to_thread(crm.start_recording, self.config, setup.context.call_id, call_sid)
+            )
         services = CallServices(
             finalize=crm.finalize_call, hang_up=self.hang_up, tools=APPOINTMENT_TOOLS
         )

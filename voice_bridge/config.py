@@ -30,6 +30,7 @@ class BridgeConfig:
     max_call_seconds: int
     silence_seconds: int
     drain_seconds: int
+    record_calls: bool
     vad: VadConfig
 
     @classmethod
@@ -50,6 +51,7 @@ class BridgeConfig:
             max_call_seconds=s.max_call_seconds,
             silence_seconds=s.call_silence_seconds,
             drain_seconds=s.call_drain_seconds,
+            record_calls=s.record_calls,
             vad=VadConfig(
                 threshold=s.realtime_vad_threshold,
                 silence_ms=s.realtime_vad_silence_ms,

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
@@ -27,9 +27,21 @@ from voice_bridge.tools import CallContext
 
 logger = logging.getLogger("voice_bridge")
 TERMINAL_STATUSES = calls.TERMINAL_STATUSES
-# Called with a call id once a stream's call is written, and once a recording is complete.
-after_call: list[Callable[[int], None]] = []
-after_recording: list[Callable[[int], None]] = []
+# Listeners hear what happened to a call: "finalized" (the bridge wrote it), "recording"
+# (Twilio finished or gave up on its recording), "ended" (Twilio reported a final status).
+# The post-call pipeline listens (crm_app.jobs.hooks); listeners run in a worker thread.
+CallEvent = Literal["finalized", "recording", "ended"]
+listeners: list[Callable[[int, CallEvent], None]] = []
+RECORDING_DONE = ("completed", "absent", "failed")
+
+
+def notify(call_id: int, event: CallEvent) -> None:
+    """Tell every listener; one failing listener neither stops the others nor the call."""
+    for listener in listeners:
+        try:
+            listener(call_id, event)
+        except Exception:
+            logger.exception("call_listener_failed call_id=%s event=%s", call_id, event)
 
 
 def business_for_number(to_number: str) -> Business | None:
@@ -43,15 +55,22 @@ def business_for_number(to_number: str) -> Business | None:
 
 
 def start_call(business: Business, call_sid: str, from_number: str, to_number: str) -> None:
-    """Create the call row (idempotent) and link or create the caller's lead."""
+    """Create the call row (idempotent) and link or create the caller's lead.
+
+    Callbacks that arrived before the row are applied now; a finished
+    recording among them is announced like one that arrives later.
+    """
     with unit_of_work() as session:
-        calls.start_inbound_call(
+        call = calls.start_inbound_call(
             session,
             business=business,
             call_sid=call_sid,
             from_number=from_number,
             to_number=to_number,
         )
+        call_id, recording = call.id, call.recording_status
+    if call_id is not None and recording in RECORDING_DONE:
+        notify(call_id, "recording")
 
 
 @dataclass(frozen=True)
@@ -122,18 +141,43 @@ async def finalize_call(
             calls.finalize_stream(session, call_id=call_id, outcome=outcome)
 
     await asyncio.to_thread(write)
-    for hook in after_call:
-        await asyncio.to_thread(hook, call_id)
+    await asyncio.to_thread(notify, call_id, "finalized")
 
 
 def record_callback(kind: str, form: dict[str, str]) -> None:
-    """Apply a Twilio status or recording callback; a finished recording starts the pipeline."""
+    """Apply a Twilio status or recording callback, then announce what it means."""
     with unit_of_work() as session:
         call = calls.record_callback(session, kind=kind, payload=form)
         call_id = call.id if call is not None else None
-    if call_id is not None and kind == "recording" and form.get("RecordingStatus") == "completed":
-        for hook in after_recording:
-            hook(call_id)
+    if call_id is None:
+        return  # kept in the inbox; announced when the call row appears
+    if kind == "recording" and form.get("RecordingStatus") in RECORDING_DONE:
+        notify(call_id, "recording")
+    elif kind == "status" and form.get("CallStatus") in TERMINAL_STATUSES:
+        notify(call_id, "ended")
+
+
+def start_recording(config: BridgeConfig, call_id: int, call_sid: str) -> None:
+    """Ask Twilio to record both legs of the call, with a callback when it is ready."""
+    client = Client(config.twilio_account_sid, config.twilio_auth_token, environment={})
+    client.api.base_url = config.twilio_api_base_url
+    callback = f"{config.public_base_url}/twilio/recording"
+    try:
+        created = (
+            client.api.v2010.accounts(config.twilio_account_sid)
+            .calls(call_sid)
+            .recordings.create(
+                recording_channels="dual",
+                recording_track="both",
+                recording_status_callback=callback,
+                recording_status_callback_event=["completed", "absent"],
+            )
+        )
+    except (TwilioException, OSError) as exc:
+        logger.warning("recording_not_started call_sid=%s error=%s", call_sid, type(exc).__name__)
+        return
+    with unit_of_work() as session:
+        calls.recording_started(session, call_id=call_id, recording_sid=str(created.sid or ""))
 
 
 def hang_up(config: BridgeConfig, call_sid: str) -> None:

@@ -1,13 +1,17 @@
 """``python -m crm_app simulate-call``: a whole call through the real bridge, no keys needed.
 
 The bridge runs in this process on a local port, against the configured
-database, with the bundled fakes standing in for OpenAI and Twilio. The call
-then appears on the caller's lead in the CRM, with its transcript.
+database, with the bundled fakes standing in for OpenAI (Realtime and HTTP)
+and Twilio (media stream and REST). After the call, the fake Twilio finishes
+the dual-channel recording and sends its signed callback, and the post-call
+pipeline runs here, against the same fakes: the call then appears on the
+caller's lead with its recording, transcript, summary and summary note.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -19,14 +23,20 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from crm_app.db import unit_of_work
+from crm_app.jobs import hooks
+from crm_app.jobs.config import PipelineConfig
+from crm_app.jobs.pipeline import run_pipeline
+from crm_app.jobs.queue import JobQueue, LocalQueue, use_queue
 from crm_app.models import Business, Call
 from crm_app.services import accounts
 from crm_app.services.errors import DomainError
 from crm_app.services.phones import normalize_phone
+from voice_bridge import crm
 from voice_bridge.app import create_bridge
 from voice_bridge.config import BridgeConfig
 from voice_bridge.testing.audio import clip, silence
 from voice_bridge.testing.fake_openai import FakeRealtime
+from voice_bridge.testing.fake_openai_http import FakeOpenAIHttp
 from voice_bridge.testing.fake_twilio import FakeTwilioCall
 from voice_bridge.testing.fake_twilio_rest import FakeTwilioRest
 from voice_bridge.testing.serving import serve
@@ -56,6 +66,7 @@ class Simulated:
     lead_id: int | None
     end_reason: str
     utterances: int
+    pipeline: str = ""
 
 
 def pick_business(phone: str | None) -> Business:
@@ -93,8 +104,13 @@ async def simulate(
     openai_url = await fake.start()
     account, token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
     rest = FakeTwilioRest(account_sid=account, auth_token=token)
+    http = FakeOpenAIHttp(
+        scripts={"caller": [caller_text], "agent": [GREETING[locale], agent_text]},
+        default_text=caller_text,
+    )
     try:
-        async with serve(rest.app()) as rest_url:
+        async with serve(rest.app()) as rest_url, serve(http.app()) as http_url:
+            rest.base_url = rest_url
             config = replace(
                 BridgeConfig.from_settings(),
                 public_base_url="https://simulator.local",
@@ -105,7 +121,9 @@ async def simulate(
                 twilio_api_base_url=rest_url,
             )
             bridge = create_bridge(config)
+            jobs = _pipeline_here(config, f"{http_url}/v1")
             async with serve(Starlette(routes=[Mount("/twilio", app=bridge)])) as url:
+                rest.deliver_to[config.public_base_url] = url
                 call = FakeTwilioCall(
                     base_url=url,
                     public_base_url=config.public_base_url,
@@ -124,11 +142,59 @@ async def simulate(
                 await call.stream(silence(400) + speech + silence(1200))
                 await asyncio.wait_for(call.wait_closed(within=30), 35)
                 written = await _written(call.call_sid)
+                await _twilio_wraps_up(call, rest)
+                await asyncio.to_thread(jobs.wait_idle, 120)
                 if after_call is not None:
                     after_call(call, rest, config)
     finally:
         await fake.stop()
-    return written
+        _restore_pipeline()
+    return replace(written, pipeline=await _pipeline_state(written.call_id))
+
+
+_previous: list[JobQueue | None] = []
+
+
+def _pipeline_here(bridge: BridgeConfig, openai_base_url: str) -> LocalQueue:
+    """Run the post-call pipeline in this process, against the simulator's fakes."""
+    config = replace(
+        PipelineConfig.from_settings(),
+        twilio_account_sid=bridge.twilio_account_sid,
+        twilio_auth_token=bridge.twilio_auth_token,
+        twilio_api_base_url=bridge.twilio_api_base_url,
+        openai_api_key=bridge.openai_api_key,
+        openai_base_url=openai_base_url,
+        recording_ready_timeout=10.0,
+    )
+    queue = LocalQueue(functools.partial(run_pipeline, config=config))
+    _previous.append(use_queue(queue))
+    hooks.install()
+    return queue
+
+
+def _restore_pipeline() -> None:
+    if hooks.on_call_event in crm.listeners:
+        crm.listeners.remove(hooks.on_call_event)
+    if _previous:
+        use_queue(_previous.pop())
+
+
+async def _twilio_wraps_up(call: FakeTwilioCall, rest: FakeTwilioRest) -> None:
+    """What Twilio does after a call: the final status, then the finished recording."""
+    seconds = max(1, round(call.recording_seconds()))
+    await call.callback("/twilio/status", {"CallStatus": "completed", "CallDuration": str(seconds)})
+    if rest.recording_for(call.call_sid) is not None:
+        form = rest.finish_recording(call.call_sid, call.recording_wav(), duration=seconds)
+        await rest.send_callback(call.call_sid, form)
+
+
+async def _pipeline_state(call_id: int) -> str:
+    def read() -> str:
+        with unit_of_work(read_only=True) as session:
+            call = session.get(Call, call_id)
+            return str(call.pipeline.get("state", "")) if call is not None else ""
+
+    return await asyncio.to_thread(read)
 
 
 async def _written(call_sid: str) -> Simulated:

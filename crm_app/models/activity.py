@@ -118,7 +118,12 @@ class Call(SQLModel, table=True):
     recording_storage_key: str | None = Field(default=None, max_length=200)
     audio_bytes_len: int | None = Field(default=None, sa_type=sa.BigInteger)
     audio_duration_sec: float | None = Field(default=None, sa_type=sa.Double)
+    # What the call page shows: the recording's transcript, else the realtime one.
     transcript: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_list_column())
+    # As the bridge heard it during the call (kept when the recording's replaces it above).
+    realtime_transcript: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=json_list_column()
+    )
     transcript_source: str | None = Field(default=None, sa_type=sa.String(32))
     summary: str = Field(default="", sa_type=sa.Text)
     recording_status: str | None = Field(default=None, max_length=20)

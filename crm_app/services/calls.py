@@ -143,11 +143,22 @@ def finalize_stream(session: Session, *, call_id: int, outcome: CallOutcome) -> 
     call.end_reason = outcome.end_reason[:40]
     if call.status not in TERMINAL_STATUSES:
         call.status = "failed" if outcome.failed else "completed"
-    call.transcript = list(outcome.transcript)
-    if outcome.transcript and call.transcript_source != "recording":
-        call.transcript_source = "realtime"
+    call.realtime_transcript = list(outcome.transcript)
+    if call.transcript_source != "recording":  # the pipeline's may already be better
+        call.transcript = list(outcome.transcript)
+        call.transcript_source = "realtime" if outcome.transcript else None
     session.add(call)
     return call
+
+
+def recording_started(session: Session, *, call_id: int, recording_sid: str) -> None:
+    """Twilio accepted the request to record: a recording is now expected for this call."""
+    call = session.get(Call, call_id)
+    if call is None or call.recording_status:  # its callback may have come first
+        return
+    call.recording_sid = recording_sid[:64] or None
+    call.recording_status = "in-progress"
+    session.add(call)
 
 
 def _apply_status(call: Call, payload: dict[str, str]) -> None:

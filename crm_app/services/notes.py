@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from crm_app.db import unit_of_work
-from crm_app.models import Note, NoteKind, Role, utcnow
+from crm_app.models import Call, Note, NoteKind, Role, utcnow
 from crm_app.services.attachments import Attachment, check_count
 from crm_app.services.auth import Principal
 from crm_app.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -251,3 +251,43 @@ def unit_with_retries(work: Callable[[Session], T]) -> T:
             return work(session)
 
     return with_retries(attempt)
+
+
+def upsert_call_summary(session: Session, *, call: Call, text: str) -> Note:
+    """The call's one summary note on its lead: written once, updated when re-run.
+
+    The unique index ``uq_note_call_summary`` makes a second insert impossible,
+    so two runs racing each other still leave one note.
+    """
+    assert call.lead_id is not None and call.id is not None
+    text = _check_text(text)
+
+    def existing() -> Note | None:
+        query = select(Note).where(
+            col(Note.call_id) == call.id, col(Note.kind) == NoteKind.CALL_SUMMARY.value
+        )
+        return session.exec(query.with_for_update()).first()
+
+    note = existing()
+    if note is None:
+        try:
+            with session.begin_nested():
+                note = Note(
+                    business_id=call.business_id,
+                    lead_id=call.lead_id,
+                    kind=NoteKind.CALL_SUMMARY.value,
+                    text=text,
+                    call_id=call.id,
+                )
+                session.add(note)
+                session.flush()
+            return note
+        except sa.exc.IntegrityError:  # a concurrent run inserted it first
+            note = existing()
+            assert note is not None
+    if note.text != text:
+        note.text = text
+        note.version += 1
+        note.updated_at = utcnow()
+        session.add(note)
+    return note

@@ -1,4 +1,4 @@
-"""``python -m crm_app simulate-call``: a call lands on the lead with its transcript, no keys."""
+"""``simulate-call``: a call lands on its lead, recorded, transcribed and summarised."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from crm_app.__main__ import main
 from crm_app.db import unit_of_work
-from crm_app.models import Call
+from crm_app.models import Call, Note
+from crm_app.services import storage
 from tests.factories import Tenant
 from voice_bridge.testing.audio import clip
 
@@ -39,10 +40,30 @@ def test_simulate_call_puts_a_call_with_its_transcript_on_the_lead(
     assert code == 0
     out = capsys.readouterr().out
     assert "ended (agent_goodbye)" in out and "/leads/" in out
+    assert "post-call pipeline: done" in out
     with unit_of_work() as session:
         call = session.exec(select(Call).where(Call.business_id == voice_tenant.id)).one()
-    assert call.transcript_source == "realtime" and call.lead_id is not None
+        notes = session.exec(select(Note).where(Note.call_id == call.id)).all()
+    assert call.lead_id is not None
+    # The realtime transcript, as the bridge heard it.
+    assert [u["speaker"] for u in call.realtime_transcript] == ["agent", "caller", "agent"]
+    assert call.realtime_transcript[0]["text"].startswith("שלום, כאן העוזרת")  # the greeting
+    assert call.realtime_transcript[1]["text"] == "שלום, אני רוצה לקבוע תור לבדיקה"
+    # The recording, fetched from the fake Twilio, measured from its own bytes.
+    assert call.recording_status == "completed" and call.recording_storage_key
+    stored = storage.path_for(call.recording_storage_key)
+    assert call.audio_bytes_len == stored.stat().st_size > 44
+    assert call.audio_duration_sec is not None
+    assert abs(call.audio_duration_sec - (call.duration_sec or 0)) <= 2
+    # The recording's transcript: both speakers, in order, with times.
+    assert call.transcript_source == "recording"
     assert [u["speaker"] for u in call.transcript] == ["agent", "caller", "agent"]
-    assert call.transcript[0]["text"].startswith("שלום, כאן העוזרת")  # the greeting
     assert call.transcript[1]["text"] == "שלום, אני רוצה לקבוע תור לבדיקה"
-    assert "להתראות" in call.transcript[2]["text"]
+    starts = [u["start_ms"] for u in call.transcript]
+    assert starts == sorted(starts) and call.transcript[2]["end_ms"] > 2000
+    # The summary and its one note on the lead.
+    assert "לקבוע תור" in call.summary
+    assert [(n.kind, n.lead_id, n.text) for n in notes] == [
+        ("call_summary", call.lead_id, call.summary)
+    ]
+    assert call.pipeline["state"] == "done"

@@ -27,7 +27,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from voice_bridge.security import public_url, sign_request
-from voice_bridge.testing.audio import frames, silence
+from voice_bridge.testing.audio import frames, silence, stereo_wav
 
 
 def sid(prefix: str) -> str:
@@ -83,6 +83,10 @@ class FakeTwilioCall:
         self._mark_tasks: dict[asyncio.Task[None], str] = {}
         self._reader: asyncio.Task[None] | None = None
         self.hung_up = asyncio.Event()
+        # What a dual-channel recording of this call holds: (seconds from connect, mu-law).
+        self._t0 = 0.0
+        self.caller_track: list[tuple[float, bytes]] = []
+        self.agent_track: list[tuple[float, bytes]] = []
 
     # ---- the webhook ---------------------------------------------------------------------
     def _signed_post(
@@ -133,6 +137,7 @@ class FakeTwilioCall:
         self.ws = await connect(
             ws_url, additional_headers=headers, subprotocols=None, max_size=2**20
         )
+        self._t0 = time.monotonic()
         self._reader = asyncio.get_running_loop().create_task(self._read())
         await self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         if send_start:
@@ -189,6 +194,7 @@ class FakeTwilioCall:
                 }
             )
             self.report.sent_frames += 1
+            self.caller_track.append((time.monotonic() - self._t0, frame))
             if self.pace:
                 delay = started + chunk * 0.02 - time.monotonic()
                 if delay > 0:
@@ -271,7 +277,9 @@ class FakeTwilioCall:
             self.report.audio_after_clear += len(audio)
         self.report.media_messages += 1
         self.report.received_audio += audio
-        self._play_until = max(now, self._play_until) + len(audio) / 8000
+        start = max(now, self._play_until)
+        self.agent_track.append((start - self._t0, audio))
+        self._play_until = start + len(audio) / 8000
 
     def _schedule_mark(self, name: str) -> None:
         delay = max(0.0, self._play_until - time.monotonic())
@@ -297,6 +305,12 @@ class FakeTwilioCall:
         self.report.clears += 1
         self.report.audio_after_clear = 0
         self._play_until = time.monotonic()
+        cut = self._play_until - self._t0
+        self.agent_track = [
+            (start, audio[: max(0, int((cut - start) * 8000))])
+            for start, audio in self.agent_track
+            if start < cut
+        ]
         pending = list(self._mark_tasks.items())
         self._mark_tasks.clear()
         for task, name in pending:
@@ -307,9 +321,31 @@ class FakeTwilioCall:
     async def listen(self, within: float = 15.0) -> None:
         """Wait until the agent has said something and it has finished playing."""
         async with asyncio.timeout(within):
-            while not self.report.received_audio or time.monotonic() < self._play_until + 0.2:
+            # The playout clock moves with time, not with events: poll it.
+            while not self.report.received_audio or time.monotonic() < self._play_until + 0.2:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
 
     def heard_seconds(self) -> float:
         """How much audio the caller received."""
         return len(self.report.received_audio) / 8000
+
+    # ---- the recording -------------------------------------------------------------------
+    @staticmethod
+    def _place(track: list[tuple[float, bytes]], length: int) -> bytes:
+        out = bytearray([0xFF]) * length
+        for start, audio in track:
+            at = int(start * 8000)
+            out[at : at + len(audio)] = audio
+        return bytes(out[:length])
+
+    def recording_seconds(self) -> float:
+        """How long the call has lasted, as a recording would count it."""
+        ends = [s + len(a) / 8000 for s, a in self.caller_track + self.agent_track]
+        return max(ends, default=0.0)
+
+    def recording_wav(self) -> bytes:
+        """The call as Twilio records it with two channels: the caller, then the agent."""
+        length = int(self.recording_seconds() * 8000)
+        return stereo_wav(
+            self._place(self.caller_track, length), self._place(self.agent_track, length)
+        )

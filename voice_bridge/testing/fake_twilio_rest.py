@@ -1,28 +1,46 @@
-"""A fake of Twilio's REST API: call updates (hang up) and recordings, with basic auth.
+"""A fake of Twilio's REST API: hang up, call recordings, recording media; basic auth checked.
 
-Recordings can be "not ready" a given number of times (404, as Twilio answers
-while it is still processing) before they are served as WAV bytes.
+Like Twilio, it starts a recording when asked (``POST .../Calls/{CA}/Recordings.json``),
+answers with the recording resource, and once the call is over
+(:meth:`FakeTwilioRest.finish_recording`) POSTs the signed recording status
+callback to the URL it was given. The media is served as WAV or MP3
+(``.../Recordings/{RE}.wav|.mp3``), optionally "not ready" (404, as Twilio
+answers while it is still processing) a given number of times first.
 """
 
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import urlsplit
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from voice_bridge.security import sign_request
+from voice_bridge.testing.audio import silent_mp3
 
 
 @dataclass
 class Recording:
     """A recording the fake will serve."""
 
-    wav: bytes
+    wav: bytes = b""
     not_ready_times: int = 0
     requests: int = 0
+    call_sid: str = ""
+    callback_url: str = ""
+    callback_events: list[str] = field(default_factory=list)
+    channels: int = 2
+    status: str = "in-progress"
+    duration: int = 0
 
 
 @dataclass
@@ -35,6 +53,9 @@ class FakeTwilioRest:
     recordings: dict[str, Recording] = field(default_factory=dict)
     on_hangup: dict[str, Callable[[], object]] = field(default_factory=dict)
     unauthorized: int = 0
+    fail_recording_start: bool = False
+    base_url: str = ""  # where this fake is served (for RecordingUrl)
+    deliver_to: dict[str, str] = field(default_factory=dict)  # public origin -> real origin
 
     def _authorized(self, request: Request) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -43,10 +64,14 @@ class FakeTwilioRest:
             self.unauthorized += 1
         return ok
 
+    @staticmethod
+    def _denied() -> Response:
+        return JSONResponse({"code": 20003, "message": "Authenticate"}, status_code=401)
+
     async def update_call(self, request: Request) -> Response:
         """``POST /2010-04-01/Accounts/{AC}/Calls/{CA}.json`` (Status=completed hangs up)."""
         if not self._authorized(request):
-            return JSONResponse({"code": 20003, "message": "Authenticate"}, status_code=401)
+            return self._denied()
         call_sid = request.path_params["call_sid"]
         form = await request.form()
         if form.get("Status") == "completed":
@@ -58,31 +83,123 @@ class FakeTwilioRest:
             {"sid": call_sid, "account_sid": self.account_sid, "status": "completed"}
         )
 
-    async def recording_media(self, request: Request) -> Response:
-        """``GET /2010-04-01/Accounts/{AC}/Recordings/{RE}.wav``."""
+    def recording_for(self, call_sid: str) -> tuple[str, Recording] | None:
+        """The recording started for a call, if any."""
+        for sid, recording in self.recordings.items():
+            if recording.call_sid == call_sid:
+                return sid, recording
+        return None
+
+    async def start_recording(self, request: Request) -> Response:
+        """``POST /2010-04-01/Accounts/{AC}/Calls/{CA}/Recordings.json``."""
         if not self._authorized(request):
-            return JSONResponse({"code": 20003, "message": "Authenticate"}, status_code=401)
+            return self._denied()
+        if self.fail_recording_start:
+            return JSONResponse(
+                {"code": 21220, "message": "Call is not in-progress", "status": 400},
+                status_code=400,
+            )
+        form = await request.form()
+        call_sid = request.path_params["call_sid"]
+        recording_sid = "RE" + secrets.token_hex(16)
+        channels = 2 if form.get("RecordingChannels", "mono") == "dual" else 1
+        self.recordings[recording_sid] = Recording(
+            call_sid=call_sid,
+            callback_url=str(form.get("RecordingStatusCallback", "")),
+            callback_events=[str(v) for v in form.getlist("RecordingStatusCallbackEvent")],
+            channels=channels,
+        )
+        now = format_datetime(datetime.now(UTC), usegmt=True)
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Calls/{call_sid}/Recordings"
+        return JSONResponse(
+            {
+                "account_sid": self.account_sid,
+                "api_version": "2010-04-01",
+                "call_sid": call_sid,
+                "conference_sid": None,
+                "channels": channels,
+                "date_created": now,
+                "date_updated": now,
+                "start_time": now,
+                "duration": "-1",
+                "price": None,
+                "price_unit": "USD",
+                "sid": recording_sid,
+                "source": "StartCallRecordingAPI",
+                "status": "in-progress",
+                "error_code": None,
+                "encryption_details": None,
+                "track": str(form.get("RecordingTrack", "both")),
+                "uri": f"{uri}/{recording_sid}.json",
+            },
+            status_code=201,
+        )
+
+    async def recording_media(self, request: Request) -> Response:
+        """``GET /2010-04-01/Accounts/{AC}/Recordings/{RE}.wav`` (or ``.mp3``)."""
+        if not self._authorized(request):
+            return self._denied()
         recording = self.recordings.get(request.path_params["recording_sid"])
-        if recording is None:
+        if recording is None or request.path_params["ext"] not in ("wav", "mp3"):
             return JSONResponse({"code": 20404, "message": "not found"}, status_code=404)
         recording.requests += 1
-        if recording.requests <= recording.not_ready_times:
+        if recording.requests <= recording.not_ready_times or recording.status != "completed":
             return JSONResponse(
                 {"code": 20404, "message": "The requested resource was not found"}, status_code=404
             )
+        if request.path_params["ext"] == "mp3":
+            return Response(silent_mp3(recording.duration), media_type="audio/mpeg")
         return Response(recording.wav, media_type="audio/x-wav")
+
+    def finish_recording(
+        self, call_sid: str, wav: bytes, *, duration: int, not_ready_times: int = 0
+    ) -> dict[str, str]:
+        """The call is over: the recording is complete; returns the callback's form."""
+        found = self.recording_for(call_sid)
+        assert found is not None, f"no recording was started for {call_sid}"
+        sid, recording = found
+        recording.wav, recording.duration, recording.status = wav, duration, "completed"
+        recording.not_ready_times = not_ready_times
+        return {
+            "AccountSid": self.account_sid,
+            "CallSid": call_sid,
+            "RecordingSid": sid,
+            "RecordingUrl": f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}"
+            f"/Recordings/{sid}",
+            "RecordingStatus": "completed",
+            "RecordingDuration": str(duration),
+            "RecordingChannels": str(recording.channels),
+            "RecordingSource": "StartCallRecordingAPI",
+            "RecordingTrack": "both",
+            "RecordingStartTime": format_datetime(datetime.now(UTC), usegmt=True),
+        }
+
+    async def send_callback(self, call_sid: str, form: dict[str, str]) -> int:
+        """POST the signed recording status callback where the bridge asked for it."""
+        found = self.recording_for(call_sid)
+        assert found is not None and found[1].callback_url, "no callback URL was given"
+        public = found[1].callback_url
+        parts = urlsplit(public)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        target = self.deliver_to.get(origin, origin) + parts.path
+        headers = {"X-Twilio-Signature": sign_request(self.auth_token, public, form)}
+        async with httpx.AsyncClient() as client:
+            response = await client.post(target, data=form, headers=headers)
+        return response.status_code
 
     def app(self) -> Starlette:
         """The ASGI app to serve."""
+        base = "/2010-04-01/Accounts/{account_sid}"
         return Starlette(
             routes=[
+                Route(f"{base}/Calls/{{call_sid}}.json", self.update_call, methods=["POST"]),
                 Route(
-                    "/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}.json",
-                    self.update_call,
+                    f"{base}/Calls/{{call_sid}}/Recordings.json",
+                    self.start_recording,
                     methods=["POST"],
                 ),
                 Route(
-                    "/2010-04-01/Accounts/{account_sid}/Recordings/{recording_sid}.wav",
+                    f"{base}/Recordings/{{recording_sid}}.{{ext:str}}",
                     self.recording_media,
                     methods=["GET"],
                 ),

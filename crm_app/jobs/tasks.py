@@ -1,0 +1,57 @@
+"""The procrastinate tasks (Postgres): what ``python -m crm_app worker`` runs.
+
+One task, ``crm:call_pipeline``. Jobs of a call share a procrastinate
+``lock``, so two runs of one call never overlap; a queueing lock keeps at
+most one waiting run per call and kind. The "final" run that goes on without
+a late recording is deferred at a lower priority, so a recording callback's
+run is never stuck behind it.
+"""
+
+from __future__ import annotations
+
+import procrastinate
+from sqlalchemy.engine import make_url
+
+from crm_app.jobs.pipeline import run_pipeline
+
+QUEUE = "calls"
+TASK = "crm:call_pipeline"
+blueprint = procrastinate.Blueprint()
+
+
+@blueprint.task(
+    name="call_pipeline",
+    queue=QUEUE,
+    retry=procrastinate.RetryStrategy(max_attempts=6, exponential_wait=3),
+)
+def call_pipeline(call_id: int, final: bool = False) -> None:
+    """Run the post-call pipeline of one call (retried by procrastinate on any error)."""
+    run_pipeline(call_id, final=final)
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq form of ``DATABASE_URL`` (procrastinate speaks psycopg 3)."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def build_app(connector: procrastinate.BaseConnector) -> procrastinate.App:
+    """An app with the CRM's tasks on ``connector``."""
+    app = procrastinate.App(connector=connector)
+    app.add_tasks_from(blueprint, namespace="crm")
+    return app
+
+
+def defer(app: procrastinate.App, call_id: int, *, final: bool, delay: float) -> None:
+    """Queue a run of the call's pipeline (a duplicate of a waiting run is dropped)."""
+    deferrer = app.configure_task(
+        TASK,
+        lock=f"call-{call_id}",
+        queueing_lock=f"call-{call_id}-{'final' if final else 'now'}",
+        priority=-1 if final else 0,
+        schedule_in={"seconds": int(delay)} if delay > 0 else None,
+    )
+    try:
+        deferrer.defer(call_id=call_id, final=final)
+    except procrastinate.exceptions.AlreadyEnqueued:
+        pass  # the waiting run will see everything this one would
