@@ -140,7 +140,9 @@ def cmd_simulate_call(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run background jobs until interrupted (Postgres; SQLite runs them in the server)."""
     import asyncio
+    import faulthandler
     import logging
+    import signal
 
     from crm_app.jobs import worker
     from crm_app.settings import get_settings
@@ -151,6 +153,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             "with SQLite, jobs run inside the server (make run); workers need Postgres"
         )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     asyncio.run(worker.run(settings, concurrency=args.concurrency))
     return 0
 

@@ -32,7 +32,7 @@ def client(config: PipelineConfig) -> OpenAI:
         api_key=config.openai_api_key,
         base_url=config.openai_base_url,
         timeout=config.openai_timeout,
-        max_retries=2,
+        max_retries=config.openai_max_retries,
     )
 
 

@@ -23,6 +23,7 @@ class PipelineConfig:
     recording_wait_seconds: int
     status_min_confidence: float
     transcribe_concurrency: int = 4
+    openai_max_retries: int = 2  # the SDK's own retries (429, 5xx, timeouts), with backoff
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> PipelineConfig:

@@ -46,6 +46,7 @@ def defer(app: procrastinate.App, call_id: int, *, final: bool, delay: float) ->
     """Queue a run of the call's pipeline (a duplicate of a waiting run is dropped)."""
     deferrer = app.configure_task(
         TASK,
+        queue=QUEUE,  # explicit: a deferring-only app need not have the task registered
         lock=f"call-{call_id}",
         queueing_lock=f"call-{call_id}-{'final' if final else 'now'}",
         priority=-1 if final else 0,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import logging
+import wave
 from datetime import timedelta
 
 import pytest
@@ -398,3 +400,68 @@ async def test_shutdown_refuses_new_calls_and_finalizes_active_ones(voice_tenant
         late = h.caller()
         assert "<Stream" not in await late.place()
     assert call.end_reason == "shutdown"
+
+
+async def test_an_answered_call_is_recorded_on_both_legs_with_a_signed_callback_to_us(
+    voice_tenant: Tenant,
+) -> None:
+    async with harness(voice_tenant) as h:
+        caller = h.caller()
+        await caller.place()
+        await caller.connect()
+        await until(lambda: h.rest.recording_for(caller.call_sid) is not None)
+        found = h.rest.recording_for(caller.call_sid)
+        assert found is not None
+        sid, recording = found
+        assert recording.channels == 2
+        assert recording.callback_url == "https://crm.test/twilio/recording"
+        assert recording.callback_events == ["completed", "absent"]
+        await until(lambda: (c := _call(caller.call_sid)) is not None and c.recording_sid == sid)
+        call = _call(caller.call_sid)
+        assert call is not None and call.recording_status == "in-progress"
+
+        await caller.listen()
+        await caller.stream(clip("he_caller")[:8000], pause_ms=300)
+        await caller.stop()
+        await _finalized(caller.call_sid)
+        form = h.rest.finish_recording(
+            caller.call_sid, caller.recording_wav(), duration=round(caller.recording_seconds())
+        )
+        h.rest.deliver_to["https://crm.test"] = h.url
+        assert await h.rest.send_callback(caller.call_sid, form) == 204
+        call = _call(caller.call_sid)
+        assert call is not None and call.recording_status == "completed"
+        assert call.recording_duration_sec == round(caller.recording_seconds())
+        # What the fake recorded is the call: the caller's words on the first channel,
+        # the agent's greeting on the second.
+        with wave.open(io.BytesIO(caller.recording_wav())) as wav:
+            assert wav.getnchannels() == 2 and wav.getframerate() == 8000
+            assert wav.getnframes() / 8000 == pytest.approx(caller.recording_seconds(), abs=0.05)
+
+
+async def test_a_call_is_answered_even_when_twilio_refuses_to_record_it(
+    voice_tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with harness(voice_tenant) as h:
+        h.rest.fail_recording_start = True
+        caller = h.caller()
+        await caller.place()
+        await caller.connect()
+        await caller.listen()
+        await caller.stop()
+        call = await _finalized(caller.call_sid)
+        assert caller.heard_seconds() > 1
+        assert call.recording_status is None  # the pipeline will not wait for one
+        assert "recording_not_started" in caplog.text
+        _no_errors(caplog)
+
+
+async def test_with_recording_off_no_recording_is_requested(voice_tenant: Tenant) -> None:
+    async with harness(voice_tenant, record_calls=False) as h:
+        caller = h.caller()
+        await caller.place()
+        await caller.connect()
+        await caller.listen()
+        await caller.stop()
+        call = await _finalized(caller.call_sid)
+        assert h.rest.recordings == {} and call.recording_status is None
