@@ -19,6 +19,7 @@ from crm_app.pages.lead import lead_page
 from crm_app.pages.leads import leads_page
 from crm_app.pages.login import login_page
 from crm_app.pages.settings import settings_page
+from crm_app.state.calls import CallsState
 from crm_app.state.dashboard import DashboardState
 from crm_app.state.lead import LeadState
 from crm_app.state.leads import LeadsState
@@ -81,7 +82,7 @@ app.add_page(
     title="Lead · CRM",
     on_load=[LeadState.load, NotesState.load_notes],
 )
-app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=SessionState.require_login)
+app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=CallsState.load)
 app.add_page(
     dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load
 )

@@ -6,11 +6,12 @@ import functools
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from crm_app.db import unit_of_work
-from crm_app.models import Business, Lead, Role, User
-from crm_app.services import accounts, leads
+from crm_app.models import Business, Call, Lead, Role, User, utcnow
+from crm_app.services import accounts, leads, storage
 from crm_app.services.auth import Principal, principal_for
 from crm_app.services.passwords import hash_password
 
@@ -87,3 +88,36 @@ def make_lead(
         return leads.create_lead(
             session, business_id=tenant.id, phone=phone or unique_mobile(), name=name, **fields
         )
+
+
+def make_call(tenant: Tenant, lead: Lead | None = None, **fields: Any) -> Call:
+    """A finished inbound call (fields override), optionally with a stored recording.
+
+    ``recording=bytes`` stores the bytes privately and points the call at them.
+    """
+    recording: bytes | None = fields.pop("recording", None)
+    started = fields.pop("started_at", utcnow() - timedelta(minutes=5))
+    values: dict[str, Any] = {
+        "business_id": tenant.id,
+        "call_sid": "CA" + uuid.uuid4().hex,
+        "lead_id": lead.id if lead else None,
+        "from_number": lead.phone_e164 if lead else unique_mobile(),
+        "to_number": tenant.business.phone_number,
+        "status": "completed",
+        "started_at": started,
+        "answered_at": started,
+        "ended_at": started + timedelta(seconds=42),
+        "duration_sec": 42,
+        "end_reason": "caller_hangup",
+        "created_at": started,
+    }
+    call = Call(**(values | fields))
+    if recording is not None:
+        key = f"recordings/{tenant.id}/{call.call_sid}.wav"
+        storage.write_atomic(key, [recording])
+        call.recording_storage_key = key
+        call.audio_bytes_len = len(recording)
+    with unit_of_work() as session:
+        session.add(call)
+        session.flush()
+        return call

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from crm_app.api import exports, leads, notes
+from crm_app.api import calls, exports, leads, notes
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.api.errors import install_error_handlers
 from crm_app.services import health
@@ -27,6 +27,7 @@ def create_api() -> FastAPI:
     api.include_router(leads.router)
     api.include_router(exports.router)
     api.include_router(notes.router)
+    api.include_router(calls.router)
     return api
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.i18n import t
+from crm_app.components.listing import date_filter
 from crm_app.state.leads import ALL, LeadsState
 
 
@@ -80,15 +81,6 @@ def owner_filter() -> rx.Component:
     )
 
 
-def _date(label_key: str, value: rx.Var, handler: rx.EventHandler, id_: str) -> rx.Component:
-    return rx.hstack(
-        rx.text(t(label_key), size="2", color_scheme="gray"),
-        rx.input(type="date", value=value, on_change=handler, id=id_, size="2"),
-        align="center",
-        spacing="2",
-    )
-
-
 def filters_bar() -> rx.Component:
     """Everything that narrows the list."""
     return rx.vstack(
@@ -96,13 +88,13 @@ def filters_bar() -> rx.Component:
             search_box(),
             source_filter(),
             owner_filter(),
-            _date(
+            date_filter(
                 "leads.filter.from",
                 LeadsState.created_from,
                 LeadsState.set_created_from,
                 "created-from",
             ),
-            _date(
+            date_filter(
                 "leads.filter.to", LeadsState.created_to, LeadsState.set_created_to, "created-to"
             ),
             rx.cond(

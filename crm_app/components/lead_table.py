@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.i18n import ltr, t, tf
+from crm_app.components.listing import keyset_pager
 from crm_app.state.leads import LeadsState
 
 SORTABLE = {"name": "name", "status": "status", "source": "source", "created": "created_at"}
@@ -61,25 +62,13 @@ def pager() -> rx.Component:
         tf("leads.total", count=LeadsState.total),
         tf("leads.total_estimate", count=LeadsState.total),
     )
-    return rx.hstack(
-        rx.text(total, size="2", color_scheme="gray", id="lead-total"),
-        rx.spacer(),
-        rx.button(
-            t("leads.page.prev"),
-            on_click=LeadsState.prev_page,
-            disabled=LeadsState.prev_cursor == "",
-            variant="soft",
-            id="page-prev",
-        ),
-        rx.button(
-            t("leads.page.next"),
-            on_click=LeadsState.next_page,
-            disabled=LeadsState.next_cursor == "",
-            variant="soft",
-            id="page-next",
-        ),
-        width="100%",
-        align="center",
+    return keyset_pager(
+        total,
+        prev_cursor=LeadsState.prev_cursor,
+        next_cursor=LeadsState.next_cursor,
+        on_prev=LeadsState.prev_page,
+        on_next=LeadsState.next_page,
+        ids=("lead-total", "page-prev", "page-next"),
     )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.calls import call_detail
 from crm_app.components.i18n import t
+from crm_app.state.calls import CallViewState
 from crm_app.state.lead import LeadState
 
 
@@ -51,26 +53,37 @@ def _call_row(call: rx.Var) -> rx.Component:
         rx.table.cell(call["direction"]),
         rx.table.cell(call["status"]),
         rx.table.cell(call["duration"]),
-        rx.table.cell(rx.text(call["summary"], dir="auto", size="2")),
-        custom_attrs={"data-testid": "lead-call"},
+        rx.table.cell(
+            rx.cond(call["has_recording"] != "", rx.icon("audio-lines", size=16), rx.fragment())
+        ),
+        rx.table.cell(rx.text(call["summary"], dir="auto", size="2", trim="both")),
+        on_click=CallViewState.open_call(call["id"]),
+        cursor="pointer",
+        custom_attrs={"data-testid": "lead-call", "data-call-id": call["id"]},
     )
 
 
 def calls_tab() -> rx.Component:
-    """The lead's calls."""
+    """The lead's calls; a click opens one (player, transcript, summary) below."""
     return rx.cond(
         LeadState.calls.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t(f"calls.col.{c}"))
-                        for c in ("when", "direction", "status", "duration", "summary")
-                    ]
-                )
+        rx.vstack(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t(f"calls.col.{c}"))
+                            for c in ("when", "direction", "status", "duration", "recording")
+                        ],
+                        rx.table.column_header_cell(t("calls.col.summary")),
+                    )
+                ),
+                rx.table.body(rx.foreach(LeadState.calls, _call_row)),
+                width="100%",
             ),
-            rx.table.body(rx.foreach(LeadState.calls, _call_row)),
+            call_detail(),
             width="100%",
+            spacing="3",
         ),
         rx.text(t("lead.no_calls"), color_scheme="gray"),
     )

@@ -71,11 +71,13 @@ class LeadFilters:
         return {k: v for k, v in params.items() if v}
 
 
-def _split(value: str | None) -> tuple[str, ...]:
+def split_values(value: str | None) -> tuple[str, ...]:
+    """``"a, b,"`` as ``("a", "b")``."""
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
-def _date(value: str | None, name: str) -> date | None:
+def parse_date(value: str | None, name: str) -> date | None:
+    """An ISO date parameter, or None; ``InvalidInput`` names the parameter."""
     if not value:
         return None
     try:
@@ -93,7 +95,7 @@ def parse_filters(params: dict[str, str]) -> LeadFilters:
     sort = params.get("sort") or "-created_at"
     if sort.lstrip("-") not in SORTS:
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)} (prefix - to reverse)", "sort")
-    sources = _split(params.get("source"))
+    sources = split_values(params.get("source"))
     known = {s.value for s in LeadSource}
     if any(s not in known for s in sources):
         raise InvalidInput(f"source must be among {', '.join(sorted(known))}", "source")
@@ -101,22 +103,23 @@ def parse_filters(params: dict[str, str]) -> LeadFilters:
     if owner and owner not in ("me", "unassigned") and not _OWNER_ID.match(owner):
         raise InvalidInput("owner must be me, unassigned or a user id", "owner")
     try:
-        ids = tuple(int(i) for i in _split(params.get("ids")))
+        ids = tuple(int(i) for i in split_values(params.get("ids")))
     except ValueError as exc:
         raise InvalidInput("ids must be lead ids separated by commas", "ids") from exc
     return LeadFilters(
         q=(params.get("q") or "").strip()[:100],
-        statuses=_split(params.get("status")),
+        statuses=split_values(params.get("status")),
         sources=sources,
         owner=owner,
-        created_from=_date(params.get("created_from"), "created_from"),
-        created_to=_date(params.get("created_to"), "created_to"),
+        created_from=parse_date(params.get("created_from"), "created_from"),
+        created_to=parse_date(params.get("created_to"), "created_to"),
         sort=sort,
         ids=ids,
     )
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (with ESCAPE backslash)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -135,12 +138,13 @@ def search_condition(q: str) -> ColumnElement[bool] | None:
         prefix = q.startswith(("+", "0")) or wanted.startswith("972")
         pattern = f"{wanted}%" if prefix else f"%{wanted}%"
         return col(Lead.phone_digits).like(pattern)
-    text = _escape_like(q.lower())
+    text = escape_like(q.lower())
     pattern = f"%{text}%" if len(text) >= 3 else f"{text}%"  # no trigram below 3
     return col(Lead.search_text).like(pattern, escape="\\")
 
 
-def _day_start(day: date, timezone: str) -> datetime:
+def day_start(day: date, timezone: str) -> datetime:
+    """Midnight of ``day`` in the business's time zone."""
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
 
 
@@ -160,9 +164,9 @@ def conditions(principal: Principal, filters: LeadFilters) -> list[ColumnElement
     elif filters.owner:
         where.append(col(Lead.owner_id) == int(filters.owner))
     if filters.created_from:
-        where.append(col(Lead.created_at) >= _day_start(filters.created_from, principal.timezone))
+        where.append(col(Lead.created_at) >= day_start(filters.created_from, principal.timezone))
     if filters.created_to:
-        end = _day_start(filters.created_to + timedelta(days=1), principal.timezone)
+        end = day_start(filters.created_to + timedelta(days=1), principal.timezone)
         where.append(col(Lead.created_at) < end)
     if filters.ids:
         where.append(col(Lead.id).in_(filters.ids))

@@ -18,7 +18,8 @@ from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError, NotFound
 from crm_app.services.leads import LeadChanges
 from crm_app.services.phones import display_phone
-from crm_app.state.lead_views import appointment_row, call_row, timeline_row
+from crm_app.state.call_views import call_list_row
+from crm_app.state.lead_views import appointment_row, timeline_row
 from crm_app.state.session import SessionState
 
 _LEAD_PATH = re.compile(r"^/leads/(\d+)/?$")
@@ -81,7 +82,8 @@ class LeadState(SessionState):
             self._neighbours(session, principal, lead_id)
         tz = principal.timezone
         self.timeline = [timeline_row(i, self.locale, tz) for i in items]
-        self.calls = [call_row(c, self.locale, tz) for c in lead_calls]
+        lead_name = self.lead.get("name", "")
+        self.calls = [call_list_row(c, lead_name, self.locale, tz) for c in lead_calls]
         self.appointments = [appointment_row(a, self.locale, tz) for a in booked]
 
     def _read_lead(self, session: Any, principal: Principal, lead: Lead) -> None:

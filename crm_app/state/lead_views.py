@@ -6,7 +6,7 @@ from typing import Any
 
 from crm_app.i18n import translate
 from crm_app.i18n.formats import local_datetime
-from crm_app.models import Appointment, Call
+from crm_app.models import Appointment
 from crm_app.services.timeline import TimelineItem
 
 
@@ -67,18 +67,6 @@ def timeline_row(item: TimelineItem, locale: str, timezone: str) -> dict[str, st
         "detail": detail,
         "actor": item.actor,
         "when": local_datetime(item.at, timezone),
-    }
-
-
-def call_row(call: Call, locale: str, timezone: str) -> dict[str, str]:
-    """A call on the lead's Calls tab."""
-    return {
-        "id": str(call.id),
-        "when": local_datetime(call.started_at or call.created_at, timezone),
-        "direction": translate(f"calls.direction.{call.direction}", locale),
-        "status": call.status,
-        "duration": duration_text(call.duration_sec),
-        "summary": call.summary,
     }
 
 

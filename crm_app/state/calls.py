@@ -1,0 +1,264 @@
+"""The calls page (filters in the URL, one page of rows) and the call detail panel.
+
+The detail panel (:class:`CallViewState`) is shared by ``/calls`` and the
+lead page's Calls tab: the same player, transcript, summary and pipeline.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
+
+from crm_app.db import unit_of_work
+from crm_app.jobs.pipeline import reset_failed
+from crm_app.jobs.queue import enqueue_pipeline
+from crm_app.models import Call, Lead
+from crm_app.services import call_query, calls, statuses
+from crm_app.services.auth import Principal
+from crm_app.services.errors import DomainError, NotFound
+from crm_app.state.call_views import call_detail_view, call_list_row, step_rows, transcript_rows
+from crm_app.state.session import SessionState
+
+PAGE_SIZE = 25
+ALL = "all"  # "no filter" (Radix selects cannot hold an empty value)
+SPEEDS = ("0.75", "1", "1.25", "1.5", "2")
+
+
+class CallsState(SessionState):
+    """The list's filters (mirroring the URL) and one page of calls."""
+
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    total_exact: bool = True
+    next_cursor: str = ""
+    prev_cursor: str = ""
+    q: str = ""
+    direction: str = ALL
+    status: str = ALL
+    recording: str = ALL
+    date_from: str = ""
+    date_to: str = ""
+    lead_id: str = ""
+    lead_name: str = ""
+    error: str = ""
+
+    @rx.var
+    def has_filters(self) -> bool:
+        """Whether anything narrows the list."""
+        return bool(
+            self.q
+            or self.direction != ALL
+            or self.status != ALL
+            or self.recording != ALL
+            or self.date_from
+            or self.date_to
+            or self.lead_id
+        )
+
+    def _params(self, changes: dict[str, str] | None = None) -> dict[str, str]:
+        params = {
+            "q": self.q,
+            "direction": "" if self.direction == ALL else self.direction,
+            "status": "" if self.status == ALL else self.status,
+            "has_recording": "" if self.recording == ALL else self.recording,
+            "from": self.date_from,
+            "to": self.date_to,
+            "lead_id": self.lead_id,
+        }
+        params.update(changes or {})
+        return {k: v for k, v in params.items() if v}
+
+    def _go(self, changes: dict[str, str], replace: bool = False) -> EventSpec:
+        query = urlencode(self._params(changes))
+        return rx.redirect(f"/calls?{query}" if query else "/calls", replace=replace)
+
+    def _read_url(self) -> tuple[str, str]:
+        params = dict(self.router.url.query_parameters)
+        self.q = params.get("q", "")
+        self.direction = params.get("direction") or ALL
+        self.status = params.get("status") or ALL
+        self.recording = params.get("has_recording") or ALL
+        self.date_from, self.date_to = params.get("from", ""), params.get("to", "")
+        self.lead_id = params.get("lead_id", "")
+        return params.get("cursor", ""), params.get("call", "")
+
+    def _fetch(self, principal: Principal, cursor: str) -> None:
+        filters = call_query.parse_filters(self._params())
+        with unit_of_work(read_only=True) as session:
+            page = call_query.fetch_page(
+                session,
+                principal=principal,
+                filters=filters,
+                cursor=cursor or None,
+                limit=PAGE_SIZE,
+            )
+            lead = session.get(Lead, filters.lead_id) if filters.lead_id else None
+        self.lead_name = lead.name if lead and lead.business_id == principal.business_id else ""
+        tz = principal.timezone
+        self.rows = [call_list_row(c, name, self.locale, tz) for c, name in page.rows]
+        self.total, self.total_exact = page.total, page.total_exact
+        self.next_cursor, self.prev_cursor = page.next_cursor or "", page.prev_cursor or ""
+
+    @rx.event
+    def load(self) -> list[EventSpec] | EventSpec:
+        """Check the session, read the URL, fetch one page; open ``?call=`` if given."""
+        principal = self._authenticate()
+        if principal is None:
+            return self._login_redirect()
+        cursor, call_id = self._read_url()
+        self.error = ""
+        try:
+            self._fetch(principal, cursor)
+        except DomainError as exc:
+            self.rows, self.total = [], 0
+            self.error = self._t(exc.key) if exc.key else exc.message
+        events = [self._language_script()]
+        if call_id.isdigit():
+            events.append(CallViewState.open_call(call_id))  # type: ignore[operator]
+        return events
+
+    @rx.event
+    def search(self, value: str) -> EventSpec:
+        """Search by phone as the user types (debounced by the input)."""
+        return self._go({"q": value.strip()}, replace=True)
+
+    @rx.event
+    def set_direction(self, value: str) -> EventSpec:
+        """Incoming, outgoing or all."""
+        return self._go({"direction": "" if value == ALL else value})
+
+    @rx.event
+    def set_status(self, value: str) -> EventSpec:
+        """One call status, or all."""
+        return self._go({"status": "" if value == ALL else value})
+
+    @rx.event
+    def set_recording(self, value: str) -> EventSpec:
+        """Only calls with (or without) a recording."""
+        return self._go({"has_recording": "" if value == ALL else value})
+
+    @rx.event
+    def set_date_from(self, value: str) -> EventSpec:
+        """Calls on or after this day."""
+        return self._go({"from": value})
+
+    @rx.event
+    def set_date_to(self, value: str) -> EventSpec:
+        """Calls on or before this day."""
+        return self._go({"to": value})
+
+    @rx.event
+    def clear_lead(self) -> EventSpec:
+        """Drop the lead filter."""
+        return self._go({"lead_id": ""})
+
+    @rx.event
+    def clear_filters(self) -> EventSpec:
+        """Back to every call."""
+        return rx.redirect("/calls")
+
+    @rx.event
+    def next_page(self) -> EventSpec:
+        """Older calls."""
+        return self._go({"cursor": self.next_cursor})
+
+    @rx.event
+    def prev_page(self) -> EventSpec:
+        """Newer calls."""
+        return self._go({"cursor": self.prev_cursor})
+
+
+class CallViewState(SessionState):
+    """One call, open in the detail panel."""
+
+    call: dict[str, str] = {}
+    transcript: list[dict[str, str]] = []
+    steps: list[dict[str, str]] = []
+    speed: str = "1"
+    notice: str = ""
+
+    @rx.var
+    def is_open(self) -> bool:
+        """Whether a call is shown."""
+        return bool(self.call)
+
+    def _show(self, principal: Principal, call_id: int) -> None:
+        with unit_of_work(read_only=True) as session:
+            call = calls.get_call(session, principal=principal, call_id=call_id)
+            lead = session.get(Lead, call.lead_id) if call.lead_id else None
+            label = self._status_label(session, call)
+        self.call = call_detail_view(
+            call, lead.name if lead else "", self.locale, principal.timezone, label
+        )
+        self.transcript = transcript_rows(call, self.locale)
+        self.steps = step_rows(call, self.locale)
+
+    def _status_label(self, session: Session, call: Call) -> str:
+        if not call.recommended_status:
+            return ""
+        try:
+            status = statuses.status_by_key(
+                session, business_id=call.business_id, key=call.recommended_status
+            )
+        except DomainError:
+            return call.recommended_status
+        return statuses.status_label(status, self.locale)
+
+    def _open(self, call_id: str) -> EventSpec | None:
+        principal = self._authenticate()
+        if principal is None:
+            return self._login_redirect()
+        try:
+            self._show(principal, int(call_id))
+        except (NotFound, ValueError):
+            self.call, self.transcript, self.steps = {}, [], []
+            self.notice = self._t("errors.call_not_found")
+        return None
+
+    @rx.event
+    def open_call(self, call_id: str) -> EventSpec | None:
+        """Show a call of the user's business (another business's id reads as not found)."""
+        self.notice, self.speed = "", "1"
+        return self._open(call_id)
+
+    @rx.event
+    def refresh(self) -> EventSpec | None:
+        """Read the call again (its pipeline may have moved on)."""
+        return self._open(self.call["id"]) if self.call else None
+
+    @rx.event
+    def close(self) -> None:
+        """Hide the panel."""
+        self.call, self.transcript, self.steps, self.notice = {}, [], [], ""
+
+    @rx.event
+    def set_speed(self, value: str) -> EventSpec | None:
+        """Play the recording faster or slower."""
+        if value not in SPEEDS:
+            return None
+        self.speed = value
+        return rx.call_script(
+            f"(document.getElementById('call-audio') || {{}}).playbackRate = {float(value)}"
+        )
+
+    @rx.event
+    def rerun(self) -> EventSpec | None:
+        """Queue the failed post-call steps again (owners and admins)."""
+        principal = self._authenticate()
+        if principal is None:
+            return self._login_redirect()
+        call_id = int(self.call.get("id", "0") or 0)
+        try:
+            with unit_of_work() as session:
+                steps = reset_failed(session, principal=principal, call_id=call_id)
+        except DomainError as exc:
+            self.notice = self._t(exc.key) if exc.key else exc.message
+            return None
+        if steps:
+            enqueue_pipeline(call_id)
+        self._show(principal, call_id)
+        self.notice = self._t("calls.detail.rerun_queued")
+        return None
