@@ -1,11 +1,18 @@
 # The two commands (see README.md). Everything else lives in scripts/.
-.PHONY: run test lint bench
+.PHONY: run test lint bench call worker
 
 run:
 	@scripts/run.sh
 
 test:
 	@scripts/test.sh
+
+call:
+	@scripts/simulate_call.sh
+
+worker:
+	@scripts/setup.sh requirements.txt
+	@. scripts/env.sh && python -m crm_app worker
 
 lint:
 	@scripts/setup.sh requirements-dev.txt

@@ -9,7 +9,12 @@ import sys
 # Benchmarks need settings like the server; they never touch a real deployment.
 os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production")
 
-BENCHMARKS = {"leads": "bench.leads", "notes": "bench.notes", "bridge": "bench.bridge"}
+BENCHMARKS = {
+    "leads": "bench.leads",
+    "notes": "bench.notes",
+    "bridge": "bench.bridge",
+    "pipeline": "bench.pipeline",
+}
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def start_jobs() -> None:
     if isinstance(queue, jobs_queue.LocalQueue):
         resumed = queue.resume()
         if resumed:
-            logger.info("resumed the post-call pipeline of %s calls", resumed)
+            logger.info("resumed the post-call pipeline of %s calls", len(resumed))
 
 
 BACKEND = create_backend()

@@ -9,15 +9,7 @@ source scripts/env.sh
 export PORT="${PORT:-3000}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$PORT}"
 
-# Demo mode only for the embedded SQLite database, and only when it is empty
-# (we seed it) or holds the demo we seeded before. DEMO_MODE=0 turns it off.
-if [ -z "${DATABASE_URL:-}" ] && [ -z "${SECRET_KEY:-}" ] && [ "${DEMO_MODE:-}" != "0" ]; then
-  state="$(DEMO_MODE=1 python -m crm_app database-state)"
-  case "$state" in
-    empty|demo) export DEMO_MODE=1 ;;
-    *) echo "data/crm.db holds real data: set SECRET_KEY (see README)" >&2; exit 1 ;;
-  esac
-fi
+source scripts/demo_mode.sh
 
 python -m crm_app migrate
 if [ "${DEMO_MODE:-0}" = "1" ]; then
@@ -29,5 +21,6 @@ echo "  CRM: http://localhost:$PORT"
 if [ "${DEMO_MODE:-0}" = "1" ]; then
   python -m crm_app demo-login
 fi
+echo "  place a simulated call (another shell): make call"
 echo
 exec reflex run --env prod --frontend-port "$PORT" --loglevel warning

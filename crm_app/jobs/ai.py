@@ -6,6 +6,7 @@ can raise becomes a :class:`StepFailed` with a message an admin can act on.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,13 +28,19 @@ SPEAKERS = ("caller", "agent")  # Twilio's dual channels: the caller's leg, then
 
 
 def client(config: PipelineConfig) -> OpenAI:
-    """An SDK client with the pipeline's timeout and a couple of retries."""
-    return OpenAI(
-        api_key=config.openai_api_key,
-        base_url=config.openai_base_url,
-        timeout=config.openai_timeout,
-        max_retries=config.openai_max_retries,
+    """The process's SDK client for this configuration (one connection pool, reused)."""
+    return _client(
+        config.openai_api_key,
+        config.openai_base_url,
+        config.openai_timeout,
+        config.openai_max_retries,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int) -> OpenAI:
+    # Building a client loads the CA bundle (~50 ms): do it once per configuration.
+    return OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
 
 
 @contextmanager

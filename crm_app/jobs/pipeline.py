@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -33,6 +33,7 @@ from crm_app.services.calls import get_call
 
 logger = logging.getLogger("crm_app.jobs")
 STEPS = ("download", "metadata", "transcribe", "summarize", "note", "status")
+SLOW_STEPS = ("download", "transcribe", "summarize")  # they call Twilio or OpenAI
 FINISHED = ("done", "skipped")
 RECORDING_GONE = ("absent", "failed", "deleted")
 
@@ -55,10 +56,22 @@ def _write(call_id: int, change: Callable[[Call, dict[str, Any]], None]) -> None
         session.add(call)
 
 
-def _set_step(call_id: int, step: str, state: str, message: str = "") -> None:
+def _set_step(
+    call_id: int,
+    step: str,
+    state: str,
+    message: str = "",
+    values: dict[str, Any] | None = None,
+) -> None:
+    """Record a step's state, and the call columns it produced, in one write."""
+
     def change(call: Call, pipeline: dict[str, Any]) -> None:
+        for name, value in (values or {}).items():
+            setattr(call, name, value)
         previous = pipeline["steps"].get(step, {})
-        attempts = int(previous.get("attempts", 0)) + (state == "running")
+        attempts = int(previous.get("attempts", 0))
+        if state == "running" or previous.get("state") != "running":
+            attempts += 1  # each attempt counts once, when it starts or (fast steps) ends
         pipeline["steps"][step] = {
             "state": state,
             "message": message[:300],
@@ -94,12 +107,20 @@ def mark_queued(call_id: int) -> None:
 
 # ---- one run --------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class Done:
+    """A step's success: what to show, and the call columns it produced."""
+
+    message: str
+    values: dict[str, Any] = field(default_factory=dict)
+    written: str | None = None  # a stored file to remove if recording the step fails
+
+
 class Run:
     """What the steps share during one run."""
 
-    call_id: int
-    config: PipelineConfig
-    final: bool
+    def __init__(self, call_id: int, config: PipelineConfig, final: bool) -> None:
+        self.call_id, self.config, self.final = call_id, config, final
+        self._business: Business | None = None
 
     def call(self) -> Call:
         """A fresh read of the call (each step sees the previous steps' writes)."""
@@ -109,14 +130,13 @@ class Run:
                 raise StepSkipped("the call was deleted")
             return call
 
-    def update(self, **values: Any) -> None:
-        """Write columns of the call."""
-
-        def change(call: Call, pipeline: dict[str, Any]) -> None:
-            for name, value in values.items():
-                setattr(call, name, value)
-
-        _write(self.call_id, change)
+    def business(self, call: Call) -> Business:
+        """The call's business (read once per run)."""
+        if self._business is None:
+            with unit_of_work(read_only=True) as session:
+                self._business = session.get(Business, call.business_id)
+            assert self._business is not None
+        return self._business
 
 
 def run_pipeline(call_id: int, *, final: bool = False, config: PipelineConfig | None = None) -> str:
@@ -133,36 +153,48 @@ def run_pipeline(call_id: int, *, final: bool = False, config: PipelineConfig | 
         return "gone"
     if not call.end_reason and not final:
         return str(call.pipeline.get("state", "not-ready"))
-    states = step_states(call)
-    if all(state in FINISHED for state in states.values()):
+    if all(state in FINISHED for state in step_states(call).values()):
         if call.pipeline.get("state") != "done":
             _set_state(call_id, "done")
         return "done"  # a duplicate or late run: nothing to repeat
     _set_state(call_id, "running")
     for name in STEPS:
-        if step_states(run.call())[name] in FINISHED:
-            continue
-        _set_step(call_id, name, "running")
-        try:
-            message = STEP_FUNCTIONS[name](run)
-        except Waiting as wait:
-            _set_step(call_id, name, "waiting", str(wait))
-            _set_state(call_id, "waiting")
-            return "waiting"
-        except StepSkipped as skip:
-            _set_step(call_id, name, "skipped", str(skip))
-        except (StepFailed, audio.UnreadableAudio) as failure:
-            logger.warning("pipeline_step_failed call_id=%s step=%s: %s", call_id, name, failure)
-            _set_step(call_id, name, "failed", str(failure))
-        except BaseException:
-            _set_step_quietly(call_id, name)
-            raise
-        else:
-            _set_step(call_id, name, "done", message)
-    failed = "failed" in step_states(run.call()).values()
-    state = "failed" if failed else "done"
+        if step_states(call)[name] not in FINISHED:
+            if not _run_step(run, call, name):
+                _set_state(call_id, "waiting")
+                return "waiting"
+            call = run.call()
+    state = "failed" if "failed" in step_states(call).values() else "done"
     _set_state(call_id, state)
     return state
+
+
+def _run_step(run: Run, call: Call, name: str) -> bool:
+    """Run one step and record how it went; False when it must wait for the recording."""
+    if name in SLOW_STEPS:  # visible while it runs, and where a crash happened
+        _set_step(run.call_id, name, "running")
+    try:
+        done = STEP_FUNCTIONS[name](run, call)
+    except Waiting as wait:
+        _set_step(run.call_id, name, "waiting", str(wait))
+        return False
+    except StepSkipped as skip:
+        _set_step(run.call_id, name, "skipped", str(skip), skip.values)
+    except StepFailed as failure:
+        logger.warning("pipeline_step_failed call_id=%s step=%s: %s", run.call_id, name, failure)
+        _set_step(run.call_id, name, "failed", str(failure), failure.values)
+    except audio.UnreadableAudio as failure:
+        _set_step(run.call_id, name, "failed", str(failure))
+    except BaseException:
+        _set_step_quietly(run.call_id, name)
+        raise
+    else:
+        try:
+            _set_step(run.call_id, name, "done", done.message, done.values)
+        except BaseException:
+            storage.delete(done.written)  # no file without the row that points at it
+            raise
+    return True
 
 
 def _set_step_quietly(call_id: int, step: str) -> None:
@@ -174,17 +206,11 @@ def _set_step_quietly(call_id: int, step: str) -> None:
 
 
 # ---- the steps ------------------------------------------------------------------------------
-def _download(run: Run) -> str:
-    call = run.call()
+def _download(run: Run, call: Call) -> Done:
     if call.recording_status == "completed" and call.recording_sid:
         key = f"recordings/{call.business_id}/{call.call_sid}.wav"
         size = recording.download(run.config, recording_sid=call.recording_sid, key=key)
-        try:
-            run.update(recording_storage_key=key)
-        except BaseException:
-            storage.delete(key)  # no file without the row that points at it
-            raise
-        return f"{size} bytes"
+        return Done(f"{size} bytes", {"recording_storage_key": key}, written=key)
     if call.recording_status in RECORDING_GONE:
         raise StepSkipped(f"Twilio reports the recording {call.recording_status}")
     if not call.recording_status:
@@ -196,54 +222,51 @@ def _download(run: Run) -> str:
     raise Waiting("waiting for Twilio to finish the recording")
 
 
-def _metadata(run: Run) -> str:
-    call = run.call()
+def _metadata(run: Run, call: Call) -> Done:
     if not call.recording_storage_key:
         raise StepSkipped("no recording")
     path = storage.path_for(call.recording_storage_key)
     info = audio.probe(path)
-    run.update(audio_bytes_len=path.stat().st_size, audio_duration_sec=round(info.duration_sec, 3))
-    return f"{info.kind}, {info.channels} channel(s), {info.duration_sec:.1f} s"
+    return Done(
+        f"{info.kind}, {info.channels} channel(s), {info.duration_sec:.1f} s",
+        {"audio_bytes_len": path.stat().st_size, "audio_duration_sec": round(info.duration_sec, 3)},
+    )
 
 
-def _keep_realtime(run: Run, call: Call) -> str:
+def _realtime(call: Call) -> tuple[str, dict[str, Any]]:
+    """Keep the transcript the bridge heard: what to say, and the columns to write."""
     source = "realtime" if call.realtime_transcript else "failed"
-    run.update(transcript=list(call.realtime_transcript), transcript_source=source)
-    return "the realtime transcript is kept" if source == "realtime" else "no transcript"
+    values = {"transcript": list(call.realtime_transcript), "transcript_source": source}
+    return ("the realtime transcript is kept" if source == "realtime" else "no transcript"), values
 
 
-def _transcribe(run: Run) -> str:
-    call = run.call()
+def _transcribe(run: Run, call: Call) -> Done:
     if not call.recording_storage_key:
-        raise StepSkipped(f"no recording: {_keep_realtime(run, call)}")
-    business = _business(call)
+        said, values = _realtime(call)
+        raise StepSkipped(f"no recording: {said}", values)
     try:
         utterances = ai.transcribe_recording(
             run.config,
             storage.path_for(call.recording_storage_key),
-            language=business.locale,
+            language=run.business(call).locale,
             name=call.call_sid,
         )
     except (StepFailed, audio.UnreadableAudio) as failure:
-        raise StepFailed(f"{failure}; {_keep_realtime(run, call)}") from failure
+        said, values = _realtime(call)
+        raise StepFailed(f"{failure}; {said}", values) from failure
     if not utterances and call.realtime_transcript:
-        return f"the recording holds no speech; {_keep_realtime(run, call)}"
-    run.update(transcript=utterances, transcript_source="recording")
-    return f"{len(utterances)} utterances"
+        said, values = _realtime(call)
+        return Done(f"the recording holds no speech; {said}", values)
+    return Done(
+        f"{len(utterances)} utterances",
+        {"transcript": utterances, "transcript_source": "recording"},
+    )
 
 
-def _business(call: Call) -> Business:
-    with unit_of_work(read_only=True) as session:
-        business = session.get(Business, call.business_id)
-        assert business is not None
-        return business
-
-
-def _summarize(run: Run) -> str:
-    call = run.call()
+def _summarize(run: Run, call: Call) -> Done:
     if not call.transcript:
         raise StepSkipped("nothing was said")
-    business = _business(call)
+    business = run.business(call)
     with unit_of_work(read_only=True) as session:
         keys = [s.key for s in statuses.list_statuses(session, business_id=call.business_id)]
     facts = ai.CallFacts(
@@ -255,16 +278,17 @@ def _summarize(run: Run) -> str:
         status_keys=keys,
     )
     answer = ai.summarize(run.config, facts)
-    run.update(
-        summary=answer.summary,
-        recommended_status=answer.recommended_status,
-        recommended_confidence=answer.confidence if answer.recommended_status else None,
+    return Done(
+        f"{len(answer.summary.split())} words",
+        {
+            "summary": answer.summary,
+            "recommended_status": answer.recommended_status,
+            "recommended_confidence": answer.confidence if answer.recommended_status else None,
+        },
     )
-    return f"{len(answer.summary.split())} words"
 
 
-def _note(run: Run) -> str:
-    call = run.call()
+def _note(run: Run, call: Call) -> Done:
     if call.lead_id is None:
         raise StepSkipped("the caller is not a lead")
     if not call.summary:
@@ -272,11 +296,10 @@ def _note(run: Run) -> str:
     with unit_of_work() as session:
         note = notes.upsert_call_summary(session, call=call, text=call.summary)
         session.flush()
-        return f"note {note.id}"
+        return Done(f"note {note.id}")
 
 
-def _status(run: Run) -> str:
-    call = run.call()
+def _status(run: Run, call: Call) -> Done:
     key, confidence = call.recommended_status, call.recommended_confidence or 0.0
     threshold = run.config.status_min_confidence
     if call.lead_id is None or not key:
@@ -304,10 +327,10 @@ def _status(run: Run) -> str:
         )
     if change is None:
         raise StepSkipped(f"the lead is already {key}")
-    return f"moved to {key} ({confidence:.2f})"
+    return Done(f"moved to {key} ({confidence:.2f})")
 
 
-STEP_FUNCTIONS: dict[str, Callable[[Run], str]] = {
+STEP_FUNCTIONS: dict[str, Callable[[Run, Call], Done]] = {
     "download": _download,
     "metadata": _metadata,
     "transcribe": _transcribe,

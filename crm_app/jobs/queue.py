@@ -151,30 +151,28 @@ class LocalQueue:
             self._stopped = True
             self._cond.notify_all()
 
-    def resume(self) -> int:
-        """Queue again what a restart interrupted; returns how many calls."""
+    def resume(self) -> list[int]:
+        """Queue again what a restart interrupted; returns those calls' ids."""
         wait = get_settings().recording_wait_seconds
         since = utcnow() - timedelta(days=7)
         with unit_of_work(read_only=True) as session:
             rows = session.exec(
                 select(Call).where(col(Call.created_at) >= since, col(Call.end_reason) != "")
             ).all()
-        count = 0
+        resumed = []
         for call in rows:
             state = call.pipeline.get("state")
             assert call.id is not None
-            if state in ("queued", "running"):
+            if state in ("queued", "running", None):  # None: finalized, never queued
                 self.enqueue(call.id)
             elif state == "waiting":
                 ended = call.ended_at or call.updated_at
                 left = (ended + timedelta(seconds=wait) - utcnow()).total_seconds()
                 self.enqueue(call.id, final=True, delay=max(0.0, left))
-            elif state is None:
-                self.enqueue(call.id)  # finalized, but the run was never queued
             else:
                 continue
-            count += 1
-        return count
+            resumed.append(call.id)
+        return resumed
 
 
 _queue: JobQueue | None = None

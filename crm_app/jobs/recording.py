@@ -8,6 +8,7 @@ recording ends; that is retried with backoff up to a deadline.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
@@ -18,6 +19,12 @@ from crm_app.jobs.errors import StepFailed
 from crm_app.services import storage
 
 RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
+
+
+@functools.cache
+def _http() -> httpx.Client:
+    """The process's HTTP client for Twilio (thread-safe; loads the CA bundle once)."""
+    return httpx.Client(timeout=30.0, follow_redirects=True)
 
 
 def media_url(config: PipelineConfig, recording_sid: str, fmt: str = "wav") -> str:
@@ -40,25 +47,23 @@ def download(config: PipelineConfig, *, recording_sid: str, key: str) -> int:
     deadline = time.monotonic() + config.recording_ready_timeout
     delay, attempts = 0.5, 0
     auth = (config.twilio_account_sid, config.twilio_auth_token)
-    with httpx.Client(auth=auth, timeout=30.0, follow_redirects=True) as client:
-        while True:
-            attempts += 1
-            try:
-                with client.stream("GET", url) as response:
-                    if response.status_code == 200:
-                        return storage.write_atomic(key, response.iter_bytes())
-                    status = response.status_code
-            except httpx.HTTPError as exc:
-                status = 0
-                reason = f"{type(exc).__name__}"
-            else:
-                reason = f"HTTP {status}"
-            retryable = status in (0, 404, 429) or status >= 500
-            if not retryable:
-                raise StepFailed(f"Twilio refused the recording ({reason})")
-            if time.monotonic() + delay > deadline:
-                raise StepFailed(
-                    f"the recording was not ready after {attempts} attempts ({reason})"
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 8.0)
+    client = _http()  # shared: its CA bundle and connections are reused
+    while True:
+        attempts += 1
+        try:
+            with client.stream("GET", url, auth=auth) as response:
+                if response.status_code == 200:
+                    return storage.write_atomic(key, response.iter_bytes())
+                status = response.status_code
+        except httpx.HTTPError as exc:
+            status = 0
+            reason = f"{type(exc).__name__}"
+        else:
+            reason = f"HTTP {status}"
+        retryable = status in (0, 404, 429) or status >= 500
+        if not retryable:
+            raise StepFailed(f"Twilio refused the recording ({reason})")
+        if time.monotonic() + delay > deadline:
+            raise StepFailed(f"the recording was not ready after {attempts} attempts ({reason})")
+        time.sleep(delay)
+        delay = min(delay * 2, 8.0)

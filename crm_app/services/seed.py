@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from crm_app.jobs.pipeline import STEPS
 from crm_app.models import Business, Call, Lead, LeadSource, LeadStatus, Note, Role, User, utcnow
 from crm_app.services import accounts
 from crm_app.services.phones import phone_digits
@@ -246,6 +247,31 @@ def _seed_lead(
         _seed_call(session, rng, business, lead, started=created)
 
 
+DEMO_TRANSCRIPT = [
+    {
+        "speaker": "agent",
+        "text": "שלום, כאן המרפאה. איך אפשר לעזור?",
+        "start_ms": 0,
+        "end_ms": 3200,
+        "interrupted": False,
+    },
+    {
+        "speaker": "caller",
+        "text": "רציתי לשאול כמה עולה בדיקה ואם יש תור השבוע.",
+        "start_ms": 3900,
+        "end_ms": 8100,
+        "interrupted": False,
+    },
+    {
+        "speaker": "agent",
+        "text": "בדיקה עולה 250 ש״ח. נציג יחזור אליך עם מועד. תודה ולהתראות.",
+        "start_ms": 8600,
+        "end_ms": 13900,
+        "interrupted": False,
+    },
+]
+
+
 def _seed_call(
     session: Session, rng: random.Random, business: Business, lead: Lead, *, started: datetime
 ) -> None:
@@ -265,6 +291,14 @@ def _seed_call(
             duration_sec=duration,
             end_reason="caller_hangup",
             summary="הלקוח התעניין בתור לבדיקה ושאל על מחירים.",
+            transcript=DEMO_TRANSCRIPT,
+            realtime_transcript=DEMO_TRANSCRIPT,
+            transcript_source="realtime",
+            # Demo calls have no recording to process: their pipeline is finished.
+            pipeline={
+                "state": "done",
+                "steps": {n: {"state": "skipped", "message": "demo data"} for n in STEPS},
+            },
             created_at=started,
         )
     )

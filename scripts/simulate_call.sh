@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `make call`: place one simulated call (bundled fakes, no keys) into the database `make run` uses.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh requirements.txt
+source scripts/env.sh
+[ -f .env ] && { set -a; source .env; set +a; }
+source scripts/demo_mode.sh
+exec python -m crm_app simulate-call "$@"
