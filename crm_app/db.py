@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from crm_app.settings import get_settings
 
 _lock = threading.Lock()
 _engine: Engine | None = None
+# Whether this thread (or task) is inside a writing unit of work on SQLite.
+_writing: ContextVar[bool] = ContextVar("writing_unit_of_work", default=False)
 
 
 def build_engine(url: str) -> Engine:
@@ -117,6 +120,11 @@ def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
     engine = get_engine()
     if read_only:
         engine = engine.execution_options(read_only=True)
+    writing_sqlite = not read_only and engine.dialect.name == "sqlite"
+    if writing_sqlite and _writing.get():
+        # The inner BEGIN IMMEDIATE would wait for the outer one to finish: forever.
+        raise RuntimeError("a writing unit of work is already open here; SQLite would wait for it")
+    token = _writing.set(True) if writing_sqlite else None
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
@@ -126,6 +134,8 @@ def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        if token is not None:
+            _writing.reset(token)
 
 
 def _drop_inherited_pool() -> None:

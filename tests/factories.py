@@ -55,7 +55,7 @@ class Tenant:
 
     def principal(self, role: Role = Role.OWNER) -> Principal:
         user = {Role.OWNER: self.owner, Role.ADMIN: self.admin, Role.AGENT: self.agent}[role]
-        with unit_of_work() as session:
+        with unit_of_work(read_only=True) as session:  # usable inside a writing unit of work
             return principal_for(session, user)
 
 

@@ -3,6 +3,8 @@ leaves a pooled connection in an aborted transaction."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -10,9 +12,9 @@ from sqlmodel import select
 
 from crm_app import db as crm_db
 from crm_app.db import unit_of_work
-from crm_app.models import Business
+from crm_app.models import AuditEvent, Business
 from tests.conftest import Database
-from tests.factories import unique_landline
+from tests.factories import make_tenant, unique_landline
 
 
 def _business_named(name: str) -> Business | None:
@@ -77,3 +79,24 @@ def test_sqlite_runs_with_wal_and_foreign_keys(db: Database) -> None:
         conn = session.connection()
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_writer_inside_a_writer_fails_at_once_on_sqlite_instead_of_waiting(
+    db: Database,
+) -> None:
+    tenant = make_tenant()
+    started = time.monotonic()
+    with unit_of_work() as outer:
+        outer.add(AuditEvent(business_id=tenant.id, action="outer", entity="test"))
+        with unit_of_work(read_only=True) as reader:  # reading alongside is always fine
+            assert reader.get(Business, tenant.id) is not None
+        if db.is_postgres:
+            with unit_of_work() as inner:  # Postgres: two transactions, no self-deadlock
+                inner.add(AuditEvent(business_id=tenant.id, action="inner", entity="test"))
+        else:
+            with pytest.raises(RuntimeError, match="already open"), unit_of_work():
+                pass
+    assert time.monotonic() - started < 5  # not SQLite's 30 s busy timeout
+    with unit_of_work() as session:  # and the next unit of work is unaffected
+        actions = set(session.exec(select(AuditEvent.action)).all())
+    assert "outer" in actions

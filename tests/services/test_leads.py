@@ -16,7 +16,7 @@ from tests.factories import make_lead, make_tenant
 
 
 def _status_id(tenant_id: int, key: str) -> int:
-    with unit_of_work() as session:
+    with unit_of_work(read_only=True) as session:
         status_id = statuses.status_by_key(session, business_id=tenant_id, key=key).id
     assert status_id is not None
     return status_id
