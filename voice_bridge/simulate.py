@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from crm_app.db import unit_of_work
-from crm_app.jobs import hooks
+from crm_app.jobs import ai, hooks, recording
 from crm_app.jobs.config import PipelineConfig
 from crm_app.jobs.pipeline import run_pipeline
 from crm_app.jobs.queue import JobQueue, LocalQueue, use_queue
@@ -173,6 +173,8 @@ def _pipeline_here(bridge: BridgeConfig, openai_base_url: str) -> LocalQueue:
 
 
 def _restore_pipeline() -> None:
+    ai.close_clients()  # their connections point at the simulator's fakes
+    recording.close_client()
     if hooks.on_call_event in crm.listeners:
         crm.listeners.remove(hooks.on_call_event)
     if _previous:

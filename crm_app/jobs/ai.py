@@ -6,8 +6,8 @@ can raise becomes a :class:`StepFailed` with a message an admin can act on.
 
 from __future__ import annotations
 
-import functools
 import json
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,6 +24,7 @@ from crm_app.jobs.config import PipelineConfig
 from crm_app.jobs.errors import StepFailed
 
 T = TypeVar("T")
+_clients_lock = threading.Lock()
 SPEAKERS = ("caller", "agent")  # Twilio's dual channels: the caller's leg, then ours
 
 
@@ -37,10 +38,25 @@ def client(config: PipelineConfig) -> OpenAI:
     )
 
 
-@functools.lru_cache(maxsize=8)
+def close_clients() -> None:
+    """Close the cached clients' connections (worker shutdown, tests)."""
+    for cached in _clients.values():
+        cached.close()
+    _clients.clear()
+
+
+_clients: dict[tuple[str, str | None, float, int], OpenAI] = {}
+
+
 def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int) -> OpenAI:
     # Building a client loads the CA bundle (~50 ms): do it once per configuration.
-    return OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+    key = (api_key, base_url, timeout, max_retries)
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = OpenAI(
+                api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            )
+        return _clients[key]
 
 
 @contextmanager

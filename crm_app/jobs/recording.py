@@ -27,6 +27,13 @@ def _http() -> httpx.Client:
     return httpx.Client(timeout=30.0, follow_redirects=True)
 
 
+def close_client() -> None:
+    """Close the shared client's connections (worker shutdown, tests)."""
+    if _http.cache_info().currsize:
+        _http().close()
+        _http.cache_clear()
+
+
 def media_url(config: PipelineConfig, recording_sid: str, fmt: str = "wav") -> str:
     """``{TWILIO_API_BASE_URL}/2010-04-01/Accounts/{AC}/Recordings/{RE}.{fmt}``."""
     if not RECORDING_SID.match(recording_sid):

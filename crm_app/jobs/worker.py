@@ -15,7 +15,7 @@ import socket
 import procrastinate
 
 from crm_app.db import get_engine
-from crm_app.jobs import tasks
+from crm_app.jobs import ai, recording, tasks
 from crm_app.migrate import upgrade_to_head
 from crm_app.settings import Settings
 
@@ -56,3 +56,5 @@ async def run(settings: Settings, *, concurrency: int | None = None) -> None:
             checker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await checker
+            ai.close_clients()
+            recording.close_client()

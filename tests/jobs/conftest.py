@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from crm_app.db import unit_of_work
+from crm_app.jobs import ai, recording
 from crm_app.jobs.config import PipelineConfig
 from crm_app.models import Call, Lead, utcnow
 from crm_app.services import calls
@@ -76,6 +77,8 @@ def outside() -> Iterator[Outside]:
             recording_wait_seconds=600,
         )
         yield Outside(rest, openai, config)
+        ai.close_clients()  # their pooled connections point at these servers
+        recording.close_client()
 
 
 @pytest.fixture
