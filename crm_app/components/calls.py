@@ -278,7 +278,7 @@ def call_detail() -> rx.Component:
                     _fact("calls.detail.duration", call["duration"], "call-duration"),
                     _fact("calls.detail.end_reason", call["end_reason"], "call-end-reason"),
                     _fact("calls.detail.audio_length", call["audio_length"], "call-audio-length"),
-                    _fact("calls.detail.audio_size", call["audio_size"], "call-audio-size"),
+                    _fact("calls.detail.audio_size", ltr(call["audio_size"]), "call-audio-size"),
                     _fact(
                         "calls.detail.transcript_source",
                         call["transcript_source"],

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app.components.i18n import t, tf
+from crm_app.components.i18n import ltr, t, tf
 from crm_app.state.note_edit import NoteEditState
 from crm_app.state.notes import NotesState
 
@@ -65,14 +65,14 @@ def attachment_chip(file: rx.Var, on_remove: rx.EventHandler | None = None) -> r
         rx.hstack(
             rx.icon(file["icon"], size=14),
             rx.text(file["name"], size="2"),
-            rx.text(file["size"], size="1", color_scheme="gray"),
+            rx.text(ltr(file["size"]), size="1", color_scheme="gray"),
             spacing="1",
             align="center",
         ),
         href=file["url"],
         target="_blank",  # also keeps the router from intercepting the click
         rel="noopener",
-        download=rx.cond(file["opens"] == "download", file["name"], rx.Var.create(None)),
+        download=rx.cond(file["opens"] == "download", file["name"], False),  # false: no attribute
         custom_attrs={"data-testid": "attachment"},
         style={"color": "var(--accent-11)", "text_decoration": "none"},
     )

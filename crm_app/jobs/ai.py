@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from crm_app.jobs import audio
 from crm_app.jobs.config import PipelineConfig
-from crm_app.jobs.errors import StepFailed
+from crm_app.jobs.errors import StepFailed, say
 
 T = TypeVar("T")
 _clients_lock = threading.Lock()
@@ -61,14 +61,15 @@ def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int
 
 @contextmanager
 def _as_step_failure(what: str) -> Iterator[None]:
+    """OpenAI's errors as a step failure; ``what`` is ``transcription`` or ``summary``."""
     try:
         yield
     except openai.APITimeoutError as exc:
-        raise StepFailed(f"{what} timed out") from exc
+        raise StepFailed(say(f"pipeline.{what}_timed_out")) from exc
     except openai.APIStatusError as exc:
-        raise StepFailed(f"{what} failed: OpenAI answered {exc.status_code}") from exc
+        raise StepFailed(say(f"pipeline.{what}_failed", error=f"HTTP {exc.status_code}")) from exc
     except openai.APIError as exc:
-        raise StepFailed(f"{what} failed: {type(exc).__name__}") from exc
+        raise StepFailed(say(f"pipeline.{what}_failed", error=type(exc).__name__)) from exc
 
 
 # ---- transcription ------------------------------------------------------------------------
@@ -213,7 +214,7 @@ def summarize(config: PipelineConfig, facts: CallFacts) -> SummaryAnswer:
         reason=facts.end_reason or "unknown",
     )
     system += " " + _FORMAT.format(keys=json.dumps(facts.status_keys))
-    with _as_step_failure("the summary"):
+    with _as_step_failure("summary"):
         completion = client(config).chat.completions.create(
             model=config.summary_model,
             messages=[
@@ -227,7 +228,7 @@ def summarize(config: PipelineConfig, facts: CallFacts) -> SummaryAnswer:
     try:
         answer = SummaryAnswer.model_validate(json.loads(content or ""))
     except (ValueError, ValidationError) as exc:
-        raise StepFailed("the summary model did not answer with the expected JSON") from exc
+        raise StepFailed(say("pipeline.summary_not_json")) from exc
     if answer.recommended_status not in facts.status_keys:
         answer = answer.model_copy(update={"recommended_status": None, "confidence": 0.0})
     return answer

@@ -23,9 +23,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from crm_app.db import unit_of_work
+from crm_app.i18n import translate
+from crm_app.i18n.formats import file_size
 from crm_app.jobs import ai, audio, recording
 from crm_app.jobs.config import PipelineConfig
-from crm_app.jobs.errors import StepFailed, StepSkipped, Waiting
+from crm_app.jobs.errors import Said, StepFailed, StepSkipped, Waiting, say
 from crm_app.models import Business, Call, Lead, Role, utcnow
 from crm_app.services import leads, notes, statuses, storage
 from crm_app.services.auth import Principal, require_role
@@ -60,7 +62,7 @@ def _set_step(
     call_id: int,
     step: str,
     state: str,
-    message: str = "",
+    said: Said | None = None,
     values: dict[str, Any] | None = None,
 ) -> None:
     """Record a step's state, and the call columns it produced, in one write."""
@@ -74,7 +76,8 @@ def _set_step(
             attempts += 1  # each attempt counts once, when it starts or (fast steps) ends
         pipeline["steps"][step] = {
             "state": state,
-            "message": message[:300],
+            "message": said.text()[:300] if said else "",
+            "said": said.to_json() if said else [],
             "attempts": attempts,
             "at": utcnow().isoformat(),
         }
@@ -110,7 +113,7 @@ def mark_queued(call_id: int) -> None:
 class Done:
     """A step's success: what to show, and the call columns it produced."""
 
-    message: str
+    said: Said
     values: dict[str, Any] = field(default_factory=dict)
     written: str | None = None  # a stored file to remove if recording the step fails
 
@@ -127,7 +130,7 @@ class Run:
         with unit_of_work(read_only=True) as session:
             call = session.get(Call, self.call_id)
             if call is None:
-                raise StepSkipped("the call was deleted")
+                raise StepSkipped(say("pipeline.call_deleted"))
             return call
 
     def business(self, call: Call) -> Business:
@@ -176,21 +179,21 @@ def _run_step(run: Run, call: Call, name: str) -> bool:
     try:
         done = STEP_FUNCTIONS[name](run, call)
     except Waiting as wait:
-        _set_step(run.call_id, name, "waiting", str(wait))
+        _set_step(run.call_id, name, "waiting", wait.said)
         return False
     except StepSkipped as skip:
-        _set_step(run.call_id, name, "skipped", str(skip), skip.values)
+        _set_step(run.call_id, name, "skipped", skip.said, skip.values)
     except StepFailed as failure:
         logger.warning("pipeline_step_failed call_id=%s step=%s: %s", run.call_id, name, failure)
-        _set_step(run.call_id, name, "failed", str(failure), failure.values)
+        _set_step(run.call_id, name, "failed", failure.said, failure.values)
     except audio.UnreadableAudio as failure:
-        _set_step(run.call_id, name, "failed", str(failure))
+        _set_step(run.call_id, name, "failed", _unreadable(failure))
     except BaseException:
         _set_step_quietly(run.call_id, name)
         raise
     else:
         try:
-            _set_step(run.call_id, name, "done", done.message, done.values)
+            _set_step(run.call_id, name, "done", done.said, done.values)
         except BaseException:
             storage.delete(done.written)  # no file without the row that points at it
             raise
@@ -200,7 +203,7 @@ def _run_step(run: Run, call: Call, name: str) -> bool:
 def _set_step_quietly(call_id: int, step: str) -> None:
     """Best effort: the run is about to be retried; say so if the database still answers."""
     try:
-        _set_step(call_id, step, "failed", "interrupted by an unexpected error; retrying")
+        _set_step(call_id, step, "failed", say("pipeline.interrupted"))
     except Exception:  # the original error is what matters; it propagates
         logger.exception("could not record the step failure call_id=%s", call_id)
 
@@ -210,40 +213,54 @@ def _download(run: Run, call: Call) -> Done:
     if call.recording_status == "completed" and call.recording_sid:
         key = f"recordings/{call.business_id}/{call.call_sid}.wav"
         size = recording.download(run.config, recording_sid=call.recording_sid, key=key)
-        return Done(f"{size} bytes", {"recording_storage_key": key}, written=key)
+        return Done(
+            say("pipeline.downloaded", size=file_size(size)),
+            {"recording_storage_key": key},
+            written=key,
+        )
     if call.recording_status in RECORDING_GONE:
-        raise StepSkipped(f"Twilio reports the recording {call.recording_status}")
+        raise StepSkipped(say("pipeline.recording_gone", twilio=call.recording_status))
     if not call.recording_status:
-        raise StepSkipped("the call was not recorded")
+        raise StepSkipped(say("pipeline.not_recorded"))
     if run.final:
         raise StepFailed(
-            f"no finished recording arrived within {run.config.recording_wait_seconds} s"
+            say("pipeline.recording_never_ready", seconds=run.config.recording_wait_seconds)
         )
-    raise Waiting("waiting for Twilio to finish the recording")
+    raise Waiting(say("pipeline.waiting_for_recording"))
 
 
 def _metadata(run: Run, call: Call) -> Done:
     if not call.recording_storage_key:
-        raise StepSkipped("no recording")
+        raise StepSkipped(say("pipeline.no_recording"))
     path = storage.path_for(call.recording_storage_key)
     info = audio.probe(path)
     return Done(
-        f"{info.kind}, {info.channels} channel(s), {info.duration_sec:.1f} s",
+        say(
+            "pipeline.audio_info",
+            kind=info.kind.upper(),
+            channels=info.channels,
+            seconds=f"{info.duration_sec:.1f}",
+        ),
         {"audio_bytes_len": path.stat().st_size, "audio_duration_sec": round(info.duration_sec, 3)},
     )
 
 
-def _realtime(call: Call) -> tuple[str, dict[str, Any]]:
+def _realtime(call: Call) -> tuple[Said, dict[str, Any]]:
     """Keep the transcript the bridge heard: what to say, and the columns to write."""
     source = "realtime" if call.realtime_transcript else "failed"
     values = {"transcript": list(call.realtime_transcript), "transcript_source": source}
-    return ("the realtime transcript is kept" if source == "realtime" else "no transcript"), values
+    said = say("pipeline.realtime_kept" if source == "realtime" else "pipeline.no_transcript")
+    return said, values
+
+
+def _unreadable(failure: audio.UnreadableAudio) -> Said:
+    return say("pipeline.unreadable", detail=str(failure))
 
 
 def _transcribe(run: Run, call: Call) -> Done:
     if not call.recording_storage_key:
         said, values = _realtime(call)
-        raise StepSkipped(f"no recording: {said}", values)
+        raise StepSkipped(say("pipeline.no_recording") + said, values)
     try:
         utterances = ai.transcribe_recording(
             run.config,
@@ -251,21 +268,24 @@ def _transcribe(run: Run, call: Call) -> Done:
             language=run.business(call).locale,
             name=call.call_sid,
         )
-    except (StepFailed, audio.UnreadableAudio) as failure:
+    except StepFailed as failure:
         said, values = _realtime(call)
-        raise StepFailed(f"{failure}; {said}", values) from failure
+        raise StepFailed(failure.said + said, values) from failure
+    except audio.UnreadableAudio as failure:
+        said, values = _realtime(call)
+        raise StepFailed(_unreadable(failure) + said, values) from failure
     if not utterances and call.realtime_transcript:
         said, values = _realtime(call)
-        return Done(f"the recording holds no speech; {said}", values)
+        return Done(say("pipeline.no_speech") + said, values)
     return Done(
-        f"{len(utterances)} utterances",
+        say("pipeline.utterances", count=len(utterances)),
         {"transcript": utterances, "transcript_source": "recording"},
     )
 
 
 def _summarize(run: Run, call: Call) -> Done:
     if not call.transcript:
-        raise StepSkipped("nothing was said")
+        raise StepSkipped(say("pipeline.nothing_said"))
     business = run.business(call)
     with unit_of_work(read_only=True) as session:
         keys = [s.key for s in statuses.list_statuses(session, business_id=call.business_id)]
@@ -279,7 +299,7 @@ def _summarize(run: Run, call: Call) -> Done:
     )
     answer = ai.summarize(run.config, facts)
     return Done(
-        f"{len(answer.summary.split())} words",
+        say("pipeline.words", count=len(answer.summary.split())),
         {
             "summary": answer.summary,
             "recommended_status": answer.recommended_status,
@@ -290,30 +310,38 @@ def _summarize(run: Run, call: Call) -> Done:
 
 def _note(run: Run, call: Call) -> Done:
     if call.lead_id is None:
-        raise StepSkipped("the caller is not a lead")
+        raise StepSkipped(say("pipeline.not_a_lead"))
     if not call.summary:
-        raise StepSkipped("no summary")
+        raise StepSkipped(say("pipeline.no_summary"))
     with unit_of_work() as session:
         note = notes.upsert_call_summary(session, call=call, text=call.summary)
         session.flush()
-        return Done(f"note {note.id}")
+        return Done(say("pipeline.note_written", note=note.id or 0))
 
 
 def _status(run: Run, call: Call) -> Done:
     key, confidence = call.recommended_status, call.recommended_confidence or 0.0
     threshold = run.config.status_min_confidence
     if call.lead_id is None or not key:
-        raise StepSkipped("no recommendation")
+        raise StepSkipped(say("pipeline.no_recommendation"))
     if confidence < threshold:
-        raise StepSkipped(f"{key} recommended at {confidence:.2f}, below {threshold:.2f}")
+        raise StepSkipped(
+            say(
+                "pipeline.below_threshold",
+                status=key,
+                confidence=f"{confidence:.2f}",
+                threshold=f"{threshold:.2f}",
+            )
+        )
+    reason = translate("pipeline.ai_reason", run.business(call).locale, call=call.id)
     with unit_of_work() as session:
         lead = session.exec(
             select(Lead).where(col(Lead.id) == call.lead_id).with_for_update()
         ).first()
         if lead is None:
-            raise StepSkipped("the lead was deleted")
+            raise StepSkipped(say("pipeline.lead_deleted"))
         if leads.status_of(session, lead).is_closed:
-            raise StepSkipped("the lead's status is closed; left as it is")
+            raise StepSkipped(say("pipeline.lead_closed"))
         target = statuses.status_by_key(session, business_id=call.business_id, key=key)
         assert target.id is not None
         change = leads.change_status(
@@ -321,13 +349,13 @@ def _status(run: Run, call: Call) -> Done:
             principal=None,
             lead=lead,
             status_id=target.id,
-            reason=f"AI call summary (call {call.id})",
+            reason=reason,
             is_ai=True,
             confidence=confidence,
         )
     if change is None:
-        raise StepSkipped(f"the lead is already {key}")
-    return Done(f"moved to {key} ({confidence:.2f})")
+        raise StepSkipped(say("pipeline.already", status=key))
+    return Done(say("pipeline.moved", status=key, confidence=f"{confidence:.2f}"))
 
 
 STEP_FUNCTIONS: dict[str, Callable[[Run, Call], Done]] = {

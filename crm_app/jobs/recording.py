@@ -15,7 +15,7 @@ import time
 import httpx
 
 from crm_app.jobs.config import PipelineConfig
-from crm_app.jobs.errors import StepFailed
+from crm_app.jobs.errors import StepFailed, say
 from crm_app.services import storage
 
 RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
@@ -37,7 +37,7 @@ def close_client() -> None:
 def media_url(config: PipelineConfig, recording_sid: str, fmt: str = "wav") -> str:
     """``{TWILIO_API_BASE_URL}/2010-04-01/Accounts/{AC}/Recordings/{RE}.{fmt}``."""
     if not RECORDING_SID.match(recording_sid):
-        raise StepFailed(f"not a Twilio recording SID: {recording_sid[:40]!r}")
+        raise StepFailed(say("pipeline.bad_recording_sid", sid=recording_sid[:40]))
     return (
         f"{config.twilio_api_base_url}/2010-04-01/Accounts/{config.twilio_account_sid}"
         f"/Recordings/{recording_sid}.{fmt}"
@@ -69,8 +69,8 @@ def download(config: PipelineConfig, *, recording_sid: str, key: str) -> int:
             reason = f"HTTP {status}"
         retryable = status in (0, 404, 429) or status >= 500
         if not retryable:
-            raise StepFailed(f"Twilio refused the recording ({reason})")
+            raise StepFailed(say("pipeline.recording_refused", error=reason))
         if time.monotonic() + delay > deadline:
-            raise StepFailed(f"the recording was not ready after {attempts} attempts ({reason})")
+            raise StepFailed(say("pipeline.recording_not_ready", attempts=attempts, error=reason))
         time.sleep(delay)
         delay = min(delay * 2, 8.0)

@@ -6,6 +6,7 @@ from typing import Any
 
 from crm_app.i18n import MESSAGES, translate
 from crm_app.i18n.formats import file_size, local_datetime
+from crm_app.jobs.errors import Said
 from crm_app.jobs.pipeline import STEPS
 from crm_app.models import Call
 from crm_app.services.phones import display_phone
@@ -60,7 +61,11 @@ def call_detail_view(
         else "",
         "recording_url": f"/api/v1/calls/{call.id}/recording" if call.recording_storage_key else "",
         "audio_size": file_size(call.audio_bytes_len) if call.audio_bytes_len else "—",
-        "audio_length": f"{call.audio_duration_sec:.1f} s" if call.audio_duration_sec else "—",
+        "audio_length": translate(
+            "calls.detail.seconds", locale, seconds=f"{call.audio_duration_sec:.1f}"
+        )
+        if call.audio_duration_sec
+        else "—",
         "transcript_source": translate(f"calls.source.{call.transcript_source or 'none'}", locale),
         "recommended": translate(
             "calls.detail.recommended",
@@ -98,13 +103,16 @@ def transcript_rows(call: Call, locale: str) -> list[dict[str, str]]:
     return rows
 
 
-def step_rows(call: Call, locale: str) -> list[dict[str, str]]:
-    """The post-call pipeline, step by step."""
+def step_rows(
+    call: Call, locale: str, status_labels: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """The post-call pipeline, step by step, each saying what happened in ``locale``."""
     steps: dict[str, Any] = call.pipeline.get("steps", {})
     rows = []
     for name in STEPS:
         step = steps.get(name, {})
         state = str(step.get("state", "pending"))
+        said = Said.from_json(step.get("said"))
         rows.append(
             {
                 "name": name,
@@ -112,7 +120,9 @@ def step_rows(call: Call, locale: str) -> list[dict[str, str]]:
                 "state": state,
                 "state_label": translate(f"calls.state.{state}", locale),
                 "color": STATE_COLOR.get(state, "gray"),
-                "message": str(step.get("message", "")),
+                "message": said.text(locale, status_labels)
+                if said
+                else str(step.get("message", "")),
             }
         )
     return rows

@@ -10,12 +10,11 @@ from urllib.parse import urlencode
 
 import reflex as rx
 from reflex.event import EventSpec
-from sqlmodel import Session
 
 from crm_app.db import unit_of_work
 from crm_app.jobs.pipeline import reset_failed
 from crm_app.jobs.queue import enqueue_pipeline
-from crm_app.models import Call, Lead
+from crm_app.models import Lead
 from crm_app.services import call_query, calls, statuses
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError, NotFound
@@ -189,23 +188,17 @@ class CallViewState(SessionState):
         with unit_of_work(read_only=True) as session:
             call = calls.get_call(session, principal=principal, call_id=call_id)
             lead = session.get(Lead, call.lead_id) if call.lead_id else None
-            label = self._status_label(session, call)
+            labels = {
+                status.key: statuses.status_label(status, self.locale)
+                for status in statuses.list_statuses(session, business_id=call.business_id)
+            }
+        recommended = call.recommended_status
+        label = labels.get(recommended, recommended) if recommended else ""
         self.call = call_detail_view(
             call, lead.name if lead else "", self.locale, principal.timezone, label
         )
         self.transcript = transcript_rows(call, self.locale)
-        self.steps = step_rows(call, self.locale)
-
-    def _status_label(self, session: Session, call: Call) -> str:
-        if not call.recommended_status:
-            return ""
-        try:
-            status = statuses.status_by_key(
-                session, business_id=call.business_id, key=call.recommended_status
-            )
-        except DomainError:
-            return call.recommended_status
-        return statuses.status_label(status, self.locale)
+        self.steps = step_rows(call, self.locale, labels)
 
     def _open(self, call_id: str) -> EventSpec | None:
         principal = self._authenticate()

@@ -71,7 +71,7 @@ def test_a_simulated_call_on_its_lead_has_a_playable_recording_transcript_and_su
     detail = page.locator("#call-detail")
     expect(detail).to_be_visible()
     # The three metadata fields, the summary and the two-speaker transcript.
-    expect(page.locator("#call-audio-length")).to_have_text(f"{call.audio_duration_sec:.1f} s")
+    expect(page.locator("#call-audio-length")).to_have_text(f"{call.audio_duration_sec:.1f} שניות")
     expect(page.locator("#call-audio-size")).not_to_have_text("—")
     expect(page.locator("#call-transcript-source")).to_have_text("ההקלטה")
     expect(page.locator("#call-summary")).to_contain_text("לקבוע תור")

@@ -57,8 +57,10 @@ def test_file_without_text_is_saved_reloaded_edited_and_downloaded(
     )
     page.get_by_role("button", name="ביטול").click()
 
+    link = page.locator("[data-testid=note]").first.locator("a[data-testid=attachment]")
+    assert link.get_attribute("download") == "חוזה חתום.bin"
     with page.expect_download() as download:
-        page.locator("[data-testid=note]").first.locator("[data-testid=attachment]").click()
+        link.click()
     target = tmp_path / "downloaded.bin"
     download.value.save_as(target)
     assert target.read_bytes() == payload
@@ -84,6 +86,9 @@ def test_save_waits_for_uploads_and_a_draft_survives_reload(
     note = page.locator("[data-testid=note]").first
     expect(note).to_contain_text("טיוטה שלא נשמרה")
     expect(note.locator("img")).to_be_visible()
+    # An image opens in the browser: its link is not a download.
+    link = note.locator("a[data-testid=attachment]")
+    assert link.evaluate("a => a.hasAttribute('download')") is False
 
 
 def test_each_file_shows_its_progress_and_save_waits(

@@ -13,6 +13,7 @@ from crm_app.jobs.pipeline import STEPS, reset_failed, run_pipeline, step_states
 from crm_app.models import AuditEvent, Lead, LeadStatus, LeadStatusChange, Note, Role
 from crm_app.services import calls, leads, statuses, storage
 from crm_app.services.errors import NotFound, PermissionDenied
+from crm_app.state.call_views import step_rows
 from tests.factories import Tenant, make_tenant
 from tests.jobs.conftest import AGENT_SAYS, CALLER_SAYS, REALTIME, Outside, finished_call, load
 
@@ -92,7 +93,16 @@ def test_a_recorded_call_gets_its_recording_transcript_summary_note_and_status(
             )
         ).one()
     assert change.is_ai and change.confidence == 0.9 and change.changed_by_id is None
+    assert change.reason == f"סיכום שיחה של ה-AI (שיחה {call_id})"  # the business's language
     assert audit.details["ai"] is True
+    # Each step says what it did in the reader's language (English for logs and the API).
+    said = {row["name"]: row["message"] for row in step_rows(call, "he", {"contacted": "נוצר קשר"})}
+    assert (
+        said["transcribe"] == "2 קטעי דיבור"
+        and said["status"] == "הועבר לסטטוס \u2068נוצר קשר\u2069 (0.90)"
+    )
+    assert said["metadata"] == "WAV, 2 ערוצים, 10.4 שניות"
+    assert call.pipeline["steps"]["status"]["message"] == "moved to contacted (0.90)"
 
 
 def test_running_again_repeats_nothing_and_leaves_one_note(

@@ -22,7 +22,20 @@ FAILED_SUMMARY = {
         "download": {"state": "done", "message": "1 KB"},
         "metadata": {"state": "done"},
         "transcribe": {"state": "done"},
-        "summarize": {"state": "failed", "message": "the summary timed out"},
+        "summarize": {
+            "state": "failed",
+            "message": "the summary timed out",
+            "said": [["pipeline.summary_timed_out", {}]],
+        },
+        "status": {
+            "state": "skipped",
+            "said": [
+                [
+                    "pipeline.below_threshold",
+                    {"status": "qualified", "confidence": "0.72", "threshold": "0.80"},
+                ]
+            ],
+        },
     },
 }
 
@@ -70,7 +83,7 @@ def test_the_panel_shows_player_transcript_summary_metadata_and_steps(db: Databa
     panel.open_call(str(call.id))
     shown = panel.call
     assert shown["recording_url"] == f"/api/v1/calls/{call.id}/recording"
-    assert (shown["audio_length"], shown["audio_size"]) == ("64.2 s", "2.0 KB")
+    assert (shown["audio_length"], shown["audio_size"]) == ("64.2 שניות", "2.0 KB")
     assert shown["transcript_source"] == "ההקלטה" and shown["end_reason"] == "הלקוח ניתק"
     assert shown["lead_name"] == "אורי" and shown["lead_id"] == str(lead.id)
     assert "72%" in shown["recommended"] and shown["has_failed"] == "1"
@@ -84,8 +97,13 @@ def test_the_panel_shows_player_transcript_summary_metadata_and_steps(db: Databa
         "done",
         "failed",
         "pending",
-        "pending",
+        "skipped",
     ]
+    # What each step says is in the reader's language, a status by its label; rows
+    # written before steps kept their words as keys show their stored text.
+    assert panel.steps[3]["message"] == "הסיכום לא הסתיים בזמן"
+    assert panel.steps[5]["message"] == "הומלץ \u2068מתאים\u2069 בביטחון 0.72, מתחת לסף 0.80"
+    assert panel.steps[0]["message"] == "1 KB"
     assert "playbackRate = 1.5" in str(panel.set_speed("1.5")) and panel.speed == "1.5"
     assert panel.set_speed("99") is None and panel.speed == "1.5"
 
