@@ -6,6 +6,8 @@ lead page's Calls tab: the same player, transcript, summary and pipeline.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -19,11 +21,14 @@ from crm_app.services import call_query, calls, statuses
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError, NotFound
 from crm_app.state.call_views import call_detail_view, call_list_row, step_rows, transcript_rows
-from crm_app.state.session import SessionState
+from crm_app.state.session import SessionState, principal_for
 
 PAGE_SIZE = 25
 ALL = "all"  # "no filter" (Radix selects cannot hold an empty value)
 SPEEDS = ("0.75", "1", "1.25", "1.5", "2")
+RUNNING = ("queued", "running", "waiting")  # pipeline states the open panel follows
+FOLLOW_EVERY = 2.0  # seconds between reads while the steps run
+FOLLOW_AT_MOST = 900.0  # then the Refresh button is still there
 
 
 class CallsState(SessionState):
@@ -170,6 +175,38 @@ class CallsState(SessionState):
         return self._go({"cursor": self.prev_cursor})
 
 
+CallView = tuple[dict[str, str], list[dict[str, str]], list[dict[str, str]]]
+
+
+def _call_view(principal: Principal, call_id: int, locale: str) -> CallView:
+    """The panel's call, transcript and steps (NotFound for another business's call)."""
+    with unit_of_work(read_only=True) as session:
+        call = calls.get_call(session, principal=principal, call_id=call_id)
+        lead = session.get(Lead, call.lead_id) if call.lead_id else None
+        labels = {
+            status.key: statuses.status_label(status, locale)
+            for status in statuses.list_statuses(session, business_id=call.business_id)
+        }
+    recommended = call.recommended_status
+    label = labels.get(recommended, recommended) if recommended else ""
+    return (
+        call_detail_view(call, lead.name if lead else "", locale, principal.timezone, label),
+        transcript_rows(call, locale),
+        step_rows(call, locale, labels),
+    )
+
+
+def _fresh_view(cookie_header: str, call_id: int, locale: str) -> CallView | None:
+    """:func:`_call_view` for a follower: None once signed out or the call is gone."""
+    principal = principal_for(cookie_header)
+    if principal is None:
+        return None
+    try:
+        return _call_view(principal, call_id, locale)
+    except NotFound:
+        return None
+
+
 class CallViewState(SessionState):
     """One call, open in the detail panel."""
 
@@ -184,21 +221,10 @@ class CallViewState(SessionState):
         """Whether a call is shown."""
         return bool(self.call)
 
+    _following: bool = False
+
     def _show(self, principal: Principal, call_id: int) -> None:
-        with unit_of_work(read_only=True) as session:
-            call = calls.get_call(session, principal=principal, call_id=call_id)
-            lead = session.get(Lead, call.lead_id) if call.lead_id else None
-            labels = {
-                status.key: statuses.status_label(status, self.locale)
-                for status in statuses.list_statuses(session, business_id=call.business_id)
-            }
-        recommended = call.recommended_status
-        label = labels.get(recommended, recommended) if recommended else ""
-        self.call = call_detail_view(
-            call, lead.name if lead else "", self.locale, principal.timezone, label
-        )
-        self.transcript = transcript_rows(call, self.locale)
-        self.steps = step_rows(call, self.locale, labels)
+        self.call, self.transcript, self.steps = _call_view(principal, call_id, self.locale)
 
     def _open(self, call_id: str) -> EventSpec | None:
         principal = self._authenticate()
@@ -209,7 +235,40 @@ class CallViewState(SessionState):
         except (NotFound, ValueError):
             self.call, self.transcript, self.steps = {}, [], []
             self.notice = self._t("errors.call_not_found")
-        return None
+        return self._follow_while_running()
+
+    def _follow_while_running(self) -> EventSpec | None:
+        running = self.call.get("pipeline_state") in RUNNING and not self._following
+        return CallViewState.follow if running else None
+
+    @rx.event(background=True)
+    async def follow(self) -> None:
+        """While the call's post-call steps run, show their progress as it happens.
+
+        Reads the call every few seconds until its steps finish, the panel shows
+        another call or closes, or the session ends; one follower per panel.
+        """
+        async with self:
+            if self._following:
+                return
+            self._following = True
+        try:
+            deadline = time.monotonic() + FOLLOW_AT_MOST
+            while time.monotonic() < deadline:
+                await asyncio.sleep(FOLLOW_EVERY)
+                async with self:
+                    call_id, locale = self.call.get("id", ""), self.locale
+                    cookie = self.router.headers.cookie
+                    if self.call.get("pipeline_state") not in RUNNING:
+                        return
+                view = await asyncio.to_thread(_fresh_view, cookie, int(call_id), locale)
+                async with self:
+                    if view is None or self.call.get("id") != call_id:
+                        return
+                    self.call, self.transcript, self.steps = view
+        finally:
+            async with self:
+                self._following = False
 
     @rx.event
     def open_call(self, call_id: str) -> EventSpec | None:
@@ -254,4 +313,4 @@ class CallViewState(SessionState):
             enqueue_pipeline(call_id)
         self._show(principal, call_id)
         self.notice = self._t("calls.detail.rerun_queued")
-        return None
+        return self._follow_while_running()

@@ -29,6 +29,13 @@ def _cookie_value(cookie_header: str, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
+def principal_for(cookie_header: str) -> Principal | None:
+    """The principal of the session cookie in ``cookie_header``, re-checked now."""
+    token = _cookie_value(cookie_header, auth.SESSION_COOKIE)
+    with unit_of_work() as session:
+        return auth.resolve_session(session, token)
+
+
 def _set_document_language(locale: str) -> EventSpec:
     return rx.call_script(
         f"document.documentElement.lang='{locale}';"
@@ -64,9 +71,7 @@ class SessionState(rx.State):
 
     def _current_principal(self) -> Principal | None:
         """The principal of this browser's session cookie, re-checked now."""
-        token = _cookie_value(self.router.headers.cookie, auth.SESSION_COOKIE)
-        with unit_of_work() as session:
-            return auth.resolve_session(session, token)
+        return principal_for(self.router.headers.cookie)
 
     def _t(self, key: str, **params: object) -> str:
         """Translate ``key`` into the user's language (for toasts and messages)."""

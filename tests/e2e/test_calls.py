@@ -12,10 +12,11 @@ from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
 from crm_app.db import unit_of_work
+from crm_app.jobs.pipeline import STEPS
 from crm_app.models import Call
 from tests.conftest import ROOT
 from tests.e2e.conftest import LiveServer, sign_in
-from tests.factories import PASSWORD, make_tenant, unique_mobile
+from tests.factories import PASSWORD, make_call, make_lead, make_tenant, unique_mobile
 
 pytestmark = pytest.mark.e2e
 
@@ -111,3 +112,30 @@ def test_the_calls_page_finds_a_call_by_phone_and_opens_it(
     page.click("#call-open-lead")
     page.wait_for_url(re.compile(r".*/leads/\d+$"))
     expect(page.locator("#lead-name")).to_be_visible()
+
+
+def test_the_open_call_shows_its_post_call_steps_as_they_finish(
+    page: Page, live_server: LiveServer
+) -> None:
+    tenant = make_tenant(name="עסק המעקב")
+    lead = make_lead(tenant, name="דנה")
+    call = make_call(
+        tenant,
+        lead,
+        pipeline={"state": "running", "steps": {"download": {"state": "running"}}},
+    )
+    sign_in(page, live_server, tenant.agent.email, PASSWORD, start=f"/calls?call={call.id}")
+    expect(page.locator("[data-testid=pipeline-step][data-state=running]")).to_have_count(1)
+    expect(page.locator("#call-summary")).to_have_count(0)
+
+    # A worker finishes the steps; the open panel shows it without a click.
+    steps = {name: {"state": "done", "said": [["pipeline.no_recording", {}]]} for name in STEPS}
+    with unit_of_work() as session:
+        row = session.get(Call, call.id)
+        assert row is not None
+        row.summary = "דנה ביקשה לקבוע תור."
+        row.pipeline = {"state": "done", "steps": steps}
+        session.add(row)
+    expect(page.locator("#call-summary")).to_have_text("דנה ביקשה לקבוע תור.", timeout=10_000)
+    expect(page.locator("[data-testid=pipeline-step][data-state=done]")).to_have_count(6)
+    expect(page.locator("[data-testid=pipeline-step]").first).to_contain_text("אין הקלטה")
