@@ -75,13 +75,17 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def role_fake(port: int, log: Path) -> None:
+def role_fake(port: int, rest_port: int, log: Path) -> None:
+    """The OpenAI Realtime fake, and Twilio's REST API (the bridge starts each call's recording)."""
     from voice_bridge.testing.fake_openai import FakeRealtime
+    from voice_bridge.testing.fake_twilio_rest import FakeTwilioRest
+    from voice_bridge.testing.serving import serve
 
     async def main() -> None:
         fake = FakeRealtime(mode="echo", bargein_every=BARGE_IN_EVERY, bargein_log=log)
         await fake.start(port=port)
-        await asyncio.Event().wait()
+        async with serve(FakeTwilioRest(ACCOUNT, TOKEN).app(), rest_port):
+            await asyncio.Event().wait()
 
     asyncio.run(main())
 
@@ -130,7 +134,14 @@ def _frame(index: int, seq: int) -> str:
     ).decode()
 
 
-async def _open(target: str, url: str, index: int, openai_url: str, business_phone: str) -> Any:
+async def _open(
+    target: str,
+    url: str,
+    index: int,
+    openai_url: str,
+    business_phone: str,
+    http: httpx.AsyncClient,
+) -> Any:
     call_sid, stream_sid = "CA" + secrets.token_hex(16), "MZ" + secrets.token_hex(16)
     if target == "direct":
         ws = await websockets.connect(openai_url, additional_headers={"Authorization": "Bearer x"})
@@ -144,12 +155,11 @@ async def _open(target: str, url: str, index: int, openai_url: str, business_pho
             "To": business_phone,
         }
         signature = sign_request(TOKEN, public_url(PUBLIC, "/twilio/voice"), form)
-        async with httpx.AsyncClient() as client:
-            twiml = (
-                await client.post(
-                    f"{url}/twilio/voice", data=form, headers={"X-Twilio-Signature": signature}
-                )
-            ).text
+        twiml = (
+            await http.post(
+                f"{url}/twilio/voice", data=form, headers={"X-Twilio-Signature": signature}
+            )
+        ).text
         token = twiml.split('name="token" value="')[1].split('"')[0]
     headers = {
         "X-Twilio-Signature": sign_request(
@@ -188,8 +198,9 @@ async def _one_call(
     business_phone: str,
     stats: CallStats,
     measure_after: float,
+    http: httpx.AsyncClient,
 ) -> None:
-    ws, _call_sid, stream_sid = await _open(target, url, index, openai_url, business_phone)
+    ws, _call_sid, stream_sid = await _open(target, url, index, openai_url, business_phone, http)
     sent_at: dict[int, float] = {}
     last_seq = -1
 
@@ -252,13 +263,18 @@ def role_drive(
 ) -> None:
     async def main() -> list[CallStats]:
         stats = [CallStats() for _ in range(calls)]
-        measure_after = time.monotonic() + WARMUP_SECONDS
-        await asyncio.gather(
-            *(
-                _one_call(target, url, i, seconds, openai_url, phone, stats[i], measure_after)
-                for i in range(calls)
+        # One client for every webhook: building one loads the CA bundle (~50 ms of CPU that
+        # would stall the driver's loop, and show up as latency, once per call).
+        async with httpx.AsyncClient() as http:
+            measure_after = time.monotonic() + WARMUP_SECONDS
+            await asyncio.gather(
+                *(
+                    _one_call(
+                        target, url, i, seconds, openai_url, phone, stats[i], measure_after, http
+                    )
+                    for i in range(calls)
+                )
             )
-        )
         return stats
 
     stats = asyncio.run(main())
@@ -289,18 +305,23 @@ def run_once(
 ) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-bridge-"))
     log, out = work / "bargein.log", work / "stats.json"
-    openai_port, server_port = free_port(), free_port()
-    fake = _spawn(["fake", str(openai_port), str(log)], core=0)
+    openai_port, rest_port, server_port = free_port(), free_port(), free_port()
+    fake = _spawn(["fake", str(openai_port), str(rest_port), str(log)], core=0)
     server = None
     try:
         _wait_port(openai_port)
+        _wait_port(rest_port)
         openai_ws = f"ws://127.0.0.1:{openai_port}/v1/realtime?model=echo"
         url = f"http://127.0.0.1:{server_port}"
         if target != "direct":
             server = _spawn(
                 ["server", target, str(server_port), str(openai_port)],
                 core=1,
-                env={**env, "OPENAI_BASE_URL": f"http://127.0.0.1:{openai_port}/v1"},
+                env={
+                    **env,
+                    "OPENAI_BASE_URL": f"http://127.0.0.1:{openai_port}/v1",
+                    "TWILIO_API_BASE_URL": f"http://127.0.0.1:{rest_port}",
+                },
             )
             _wait_port(server_port)
             time.sleep(0.5)
@@ -438,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] in ("fake", "server", "drive"):
         role, rest = args[0], args[1:]
         if role == "fake":
-            role_fake(int(rest[0]), Path(rest[1]))
+            role_fake(int(rest[0]), int(rest[1]), Path(rest[2]))
         elif role == "server":
             role_server(rest[0], int(rest[1]), int(rest[2]))
         else:
