@@ -63,6 +63,18 @@ def _wait_port(port: int) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def _ready_marker(log: Path) -> Path:
+    return log.with_suffix(".ready")
+
+
+def _wait_ready(log: Path) -> None:
+    for _ in range(400):
+        if _ready_marker(log).exists():
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the fakes did not start")
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -85,6 +97,7 @@ def role_fake(port: int, rest_port: int, log: Path) -> None:
         fake = FakeRealtime(mode="echo", bargein_every=BARGE_IN_EVERY, bargein_log=log)
         await fake.start(port=port)
         async with serve(FakeTwilioRest(ACCOUNT, TOKEN).app(), rest_port):
+            _ready_marker(log).touch()  # a probing connection would log a failed handshake
             await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -309,8 +322,7 @@ def run_once(
     fake = _spawn(["fake", str(openai_port), str(rest_port), str(log)], core=0)
     server = None
     try:
-        _wait_port(openai_port)
-        _wait_port(rest_port)
+        _wait_ready(log)
         openai_ws = f"ws://127.0.0.1:{openai_port}/v1/realtime?model=echo"
         url = f"http://127.0.0.1:{server_port}"
         if target != "direct":
