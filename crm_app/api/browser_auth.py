@@ -6,7 +6,7 @@ to the page the visitor wanted, or back to ``/login`` with an error code.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,6 +28,19 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _next_from_referer(request: Request) -> str:
+    """The ``next`` of the login page that posted the form.
+
+    The form's hidden ``next`` is filled once the page's state has loaded; a
+    visitor who submits sooner (or has no JavaScript) still goes where they
+    were going, because the login page's own URL carries it.
+    """
+    referer = urlsplit(request.headers.get("referer", ""))
+    if not referer.path.startswith("/login"):
+        return ""
+    return parse_qs(referer.query).get("next", [""])[0]
+
+
 def _back_to_login(error: str, email: str, next_path: str, **extra: str) -> RedirectResponse:
     query = urlencode({"error": error, "email": email, "next": next_path, **extra})
     return RedirectResponse(f"/login?{query}", status_code=303)
@@ -38,7 +51,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email", ""))[:254]
     password = str(form.get("password", ""))[:1024]
-    next_path = safe_next(str(form.get("next", "")))
+    next_path = safe_next(str(form.get("next", "")) or _next_from_referer(request))
     try:
         _principal, token = await run_in_threadpool(
             auth.sign_in,

@@ -263,7 +263,9 @@ class CallViewState(SessionState):
                         return
                 view = await asyncio.to_thread(_fresh_view, cookie, int(call_id), locale)
                 async with self:
-                    if view is None or self.call.get("id") != call_id:
+                    if self.call.get("id") != call_id:
+                        continue  # the panel moved on to another call: follow that one
+                    if view is None:
                         return
                     self.call, self.transcript, self.steps = view
         finally:

@@ -13,7 +13,7 @@ class LoginState(SessionState):
 
     error: str = ""
     email: str = ""
-    next_path: str = "/leads"
+    next_path: str = ""  # until loaded, the form's post says where to go by its Referer
 
     @rx.event
     def load(self) -> EventSpec | None:

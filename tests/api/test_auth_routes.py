@@ -89,6 +89,26 @@ def test_login_never_redirects_off_site(client: TestClient, target: str) -> None
     assert response.headers["location"] == "/leads"
 
 
+@pytest.mark.parametrize(
+    ("referer", "location"),
+    [
+        ("http://testserver/login?next=%2Fleads%2F7%3Ftab%3Dnotes", "/leads/7?tab=notes"),
+        ("http://testserver/login?next=%2F%2Fevil.example", "/leads"),
+        ("http://testserver/calls?next=%2Fsettings", "/leads"),  # not the login page
+    ],
+)
+def test_a_form_posted_before_the_page_loaded_goes_where_its_login_url_said(
+    client: TestClient, referer: str, location: str
+) -> None:
+    tenant = make_tenant()
+    response = client.post(
+        "/auth/login",
+        data={"email": tenant.owner.email, "password": PASSWORD, "next": ""},
+        headers={"Referer": referer},
+    )
+    assert response.status_code == 303 and response.headers["location"] == location
+
+
 def test_logout_ends_the_session_on_the_server(client: TestClient) -> None:
     tenant = make_tenant()
     login(client, tenant.agent)
