@@ -135,6 +135,20 @@ def finished_call(
     return call_id
 
 
+def recorded(tenant: Tenant, lead: Lead | None, outside: Outside, **kwargs: object) -> int:
+    """A finalized call whose finished recording is waiting on the fake Twilio."""
+    call_id = finished_call(tenant, lead, recording_status=None)
+    call_sid = load(call_id).call_sid
+    sid = outside.recording(call_sid, **kwargs)  # type: ignore[arg-type]
+    with unit_of_work() as session:
+        calls.record_callback(
+            session,
+            kind="recording",
+            payload={"CallSid": call_sid, "RecordingSid": sid, "RecordingStatus": "completed"},
+        )
+    return call_id
+
+
 def load(call_id: int) -> Call:
     with unit_of_work(read_only=True) as session:
         call = session.get(Call, call_id)

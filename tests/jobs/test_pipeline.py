@@ -15,7 +15,15 @@ from crm_app.services import calls, leads, statuses, storage
 from crm_app.services.errors import NotFound, PermissionDenied
 from crm_app.state.call_views import step_rows
 from tests.factories import Tenant, make_tenant
-from tests.jobs.conftest import AGENT_SAYS, CALLER_SAYS, REALTIME, Outside, finished_call, load
+from tests.jobs.conftest import (
+    AGENT_SAYS,
+    CALLER_SAYS,
+    REALTIME,
+    Outside,
+    finished_call,
+    load,
+    recorded,
+)
 
 
 def summary_notes(call_id: int) -> list[Note]:
@@ -34,20 +42,6 @@ def assert_database_usable() -> None:
     """No aborted transaction is left behind: the next unit of work just works."""
     with unit_of_work() as session:
         assert session.exec(select(LeadStatus).limit(1)).first() is not None
-
-
-def recorded(tenant: Tenant, lead: Lead | None, outside: Outside, **kwargs: object) -> int:
-    """A finalized call whose finished recording is waiting on the fake Twilio."""
-    call_id = finished_call(tenant, lead, recording_status=None)
-    call_sid = load(call_id).call_sid
-    sid = outside.recording(call_sid, **kwargs)  # type: ignore[arg-type]
-    with unit_of_work() as session:
-        calls.record_callback(
-            session,
-            kind="recording",
-            payload={"CallSid": call_sid, "RecordingSid": sid, "RecordingStatus": "completed"},
-        )
-    return call_id
 
 
 def test_a_recorded_call_gets_its_recording_transcript_summary_note_and_status(

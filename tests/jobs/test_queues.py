@@ -23,7 +23,7 @@ from crm_app.models import Call, Lead, Note, utcnow
 from crm_app.services import calls
 from tests.conftest import Database
 from tests.factories import Tenant
-from tests.jobs.conftest import Outside, finished_call, load
+from tests.jobs.conftest import Outside, finished_call, load, recorded
 from voice_bridge import crm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,19 +205,6 @@ def stop(worker: subprocess.Popen[bytes]) -> int:
     return worker.wait(30)
 
 
-def recorded_call(tenant: Tenant, lead: Lead, outside: Outside) -> int:
-    call_id = finished_call(tenant, lead, recording_status=None)
-    call_sid = load(call_id).call_sid
-    sid = outside.recording(call_sid)
-    with unit_of_work() as session:
-        calls.record_callback(
-            session,
-            kind="recording",
-            payload={"CallSid": call_sid, "RecordingSid": sid, "RecordingStatus": "completed"},
-        )
-    return call_id
-
-
 def jobs_of(call_id: int) -> list[tuple[str, int]]:
     with unit_of_work(read_only=True) as session:
         rows = session.execute(
@@ -232,7 +219,7 @@ def jobs_of(call_id: int) -> list[tuple[str, int]]:
 def test_a_worker_runs_deferred_pipelines_and_duplicates_are_not_queued(
     pg: Database, tenant: Tenant, lead: Lead, outside: Outside, tmp_path: Path
 ) -> None:
-    call_id = recorded_call(tenant, lead, outside)
+    call_id = recorded(tenant, lead, outside)
     queue = ProcrastinateQueue(pg.url)
     previous = use_queue(queue)
     try:
@@ -257,7 +244,7 @@ def test_a_worker_runs_deferred_pipelines_and_duplicates_are_not_queued(
 def test_a_worker_killed_mid_job_is_retried_by_another_that_completes_it(
     pg: Database, tenant: Tenant, lead: Lead, outside: Outside, tmp_path: Path
 ) -> None:
-    call_id = recorded_call(tenant, lead, outside)
+    call_id = recorded(tenant, lead, outside)
     outside.openai.transcription_delay = 60  # the first worker hangs inside the transcription
     queue = ProcrastinateQueue(pg.url)
     try:
