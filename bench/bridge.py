@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import websockets
 
+from bench.common import ensure_database
 from voice_bridge.security import public_url, sign_request
 from voice_bridge.testing.serving import free_port
 
@@ -383,10 +384,10 @@ def run_once(
 
 
 def _bench_env() -> tuple[dict[str, str], str]:
-    """A SQLite database with one business, and the settings the bridge process reads."""
+    """A fresh database with one business, and the settings the bridge process reads."""
     work = Path(tempfile.mkdtemp(prefix="bench-bridge-db-"))
     env = {
-        "DATABASE_URL": f"sqlite:///{work / 'crm.db'}",
+        "DATABASE_URL": ensure_database("crm_bench_bridge", fresh=True),
         "STORAGE_DIR": str(work / "files"),
         "SECRET_KEY": "bench-secret-key-0123456789",
         "PUBLIC_BASE_URL": PUBLIC,

@@ -1,21 +1,26 @@
 """Command line: ``python -m crm_app <command>`` (settings from the environment).
 
 Passwords are read from stdin (one line), never from arguments, so they stay
-out of shell history and process lists.
+out of shell history and process lists. Without ``DATABASE_URL`` a command
+uses the embedded PostgreSQL, starting it for its own run if nothing else
+holds it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from crm_app import launch
 from crm_app.db import get_engine, unit_of_work
 from crm_app.migrate import upgrade_to_head
 from crm_app.models import Role
 from crm_app.services import accounts, auth, file_check, seed
 from crm_app.services.errors import DomainError
+from crm_app.settings import LaunchSettings, SettingsError, configure
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -47,18 +52,6 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
             return 0 if args.if_empty else 1
         login = seed.seed_demo(session)
     _out(f"demo login: {login.email} / {login.password}")
-    return 0
-
-
-def cmd_database_state(_: argparse.Namespace) -> int:
-    """Print ``empty``, ``demo`` (only seeded demo data) or ``data``; used by ``make run``."""
-    _out(seed.database_state(get_engine()))
-    return 0
-
-
-def cmd_demo_login(_: argparse.Namespace) -> int:
-    """Print the demo login (demo mode only)."""
-    _out(f"  demo login: {seed.DEMO_OWNER} / {seed.DEMO_PASSWORD}")
     return 0
 
 
@@ -126,9 +119,8 @@ def cmd_files(args: argparse.Namespace) -> int:
 
 def cmd_simulate_call(args: argparse.Namespace) -> int:
     """A whole call through the real bridge with the bundled fakes; it lands in the CRM."""
-    from voice_bridge import simulate  # the CLI may use the bridge's fakes; the app does not
+    from crm_app import simulate  # a composition root of its own: the fakes stay out of the app
 
-    upgrade_to_head(get_engine())
     result = simulate.run(args.business_phone, args.from_number, args.audio)
     _out(f"call {result.call_sid} ended ({result.end_reason}) with {result.utterances} utterances")
     _out(f"post-call pipeline: {result.pipeline or 'not run'}")
@@ -138,7 +130,7 @@ def cmd_simulate_call(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run background jobs until interrupted (Postgres; SQLite runs them in the server)."""
+    """Run background jobs until interrupted (``make run`` runs one; more add capacity)."""
     import asyncio
     import faulthandler
     import logging
@@ -148,13 +140,31 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from crm_app.settings import get_settings
 
     settings = get_settings()
-    if settings.is_sqlite:
-        raise DomainError(
-            "with SQLite, jobs run inside the server (make run); workers need Postgres"
-        )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     asyncio.run(worker.run(settings, concurrency=args.concurrency))
+    return 0
+
+
+def cmd_serve(_: argparse.Namespace) -> int:
+    """What ``make run`` runs: database, migrations, demo, a job worker and the server."""
+    return launch.serve(LaunchSettings())
+
+
+def cmd_bridge(args: argparse.Namespace) -> int:
+    """Serve the voice bridge alone (to scale calls out), with the post-call pipeline wired."""
+    import uvicorn
+
+    from crm_app.bridge_server import standalone
+
+    uvicorn.run(
+        standalone(),
+        host=args.host,
+        port=args.port,
+        ws_max_size=64 * 1024,  # Twilio's frames are under 1 KiB
+        timeout_graceful_shutdown=120,
+        log_level="info",
+    )
     return 0
 
 
@@ -168,10 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed-demo", help="seed demo data (DEMO_MODE=1)")
     p.add_argument("--if-empty", action="store_true", help="succeed quietly when data exists")
     p.set_defaults(func=cmd_seed_demo)
-    sub.add_parser("database-state", help="empty, demo or data (for make run)").set_defaults(
-        func=cmd_database_state
-    )
-    sub.add_parser("demo-login", help="print the demo login").set_defaults(func=cmd_demo_login)
+    sub.add_parser("serve", help="what make run runs").set_defaults(func=cmd_serve, own_db=True)
     p = sub.add_parser("create-owner", help="create a business and its owner (password on stdin)")
     p.add_argument("--business", required=True)
     p.add_argument("--phone", required=True, help="the business line in E.164")
@@ -191,10 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--business-phone", help="the business line (E.164) to call")
     p.add_argument("--from", dest="from_number", default="+972501234567", help="the caller (E.164)")
     p.add_argument("--audio", type=Path, help="8 kHz mu-law caller audio (default: a bundled clip)")
-    p.set_defaults(func=cmd_simulate_call)
+    p.set_defaults(func=cmd_simulate_call, demo_default=True)
     p = sub.add_parser("worker", help="run background jobs (Postgres)")
     p.add_argument("--concurrency", type=int, help="jobs at once (default JOBS_CONCURRENCY)")
     p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("bridge", help="serve the voice bridge alone (/twilio)")
+    p.add_argument("--host", default="0.0.0.0")  # noqa: S104  (a server listens on all interfaces)
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=cmd_bridge)
     p = sub.add_parser("files", help="report (or --clean) orphan files and dangling references")
     p.add_argument("--clean", action="store_true", help="delete orphans, drop dangling references")
     p.add_argument(
@@ -208,13 +219,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _database_for(args: argparse.Namespace) -> Iterator[None]:
+    """Give the command its database: ``DATABASE_URL``, or the embedded server, held.
+
+    ``simulate-call`` (``make call``) decides on demo mode as ``make run`` does,
+    so that it works on the demo that ``make run`` seeded.
+    """
+    if getattr(args, "own_db", False):
+        yield
+        return
+    settings = LaunchSettings()
+    with launch.database(settings) as url:
+        if getattr(args, "demo_default", False):
+            launch.prepare(settings, url)
+        elif not settings.database_url:
+            configure(database_url=url)
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; domain errors become a one-line message and exit code 1."""
     args = build_parser().parse_args(argv)
     handler: Handler = args.func
     try:
-        return handler(args)
-    except (DomainError, seed.DemoModeRequired) as exc:
+        with _database_for(args):
+            return handler(args)
+    except (DomainError, SettingsError, seed.DemoModeRequired) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
 

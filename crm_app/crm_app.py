@@ -11,7 +11,6 @@ import reflex as rx
 from crm_app.api.server import create_backend
 from crm_app.db import get_engine
 from crm_app.jobs import hooks
-from crm_app.jobs import queue as jobs_queue
 from crm_app.migrate import upgrade_to_head
 from crm_app.pages.calls import calls_page
 from crm_app.pages.dashboard import dashboard_page
@@ -27,6 +26,7 @@ from crm_app.state.login import LoginState
 from crm_app.state.notes import NotesState
 from crm_app.state.session import SessionState
 from crm_app.state.settings import SettingsState
+from voice_bridge.app import create_bridge
 
 logger = logging.getLogger("crm_app")
 
@@ -37,17 +37,8 @@ def migrate_on_start() -> None:
     logger.info("database schema at head")
 
 
-def start_jobs() -> None:
-    """Bridge events start the post-call pipeline; on SQLite, finish what a restart cut short."""
-    hooks.install()
-    queue = jobs_queue.current()
-    if isinstance(queue, jobs_queue.LocalQueue):
-        resumed = queue.resume()
-        if resumed:
-            logger.info("resumed the post-call pipeline of %s calls", len(resumed))
-
-
-BACKEND = create_backend()
+# The composition root: the voice bridge's call events queue the post-call pipeline.
+BACKEND = create_backend(create_bridge(events=hooks.on_call_event))
 
 
 @contextlib.asynccontextmanager
@@ -69,7 +60,6 @@ app = rx.App(
     stylesheets=["/styles.css"],
 )
 app.register_lifespan_task(migrate_on_start)
-app.register_lifespan_task(start_jobs)
 app.register_lifespan_task(drain_calls_on_shutdown)
 
 # The route table. Every page but /login checks the session in its on_load.

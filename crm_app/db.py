@@ -1,4 +1,4 @@
-"""Database engine and the unit of work.
+"""Database engine and the unit of work (PostgreSQL).
 
 Every piece of work that touches the database runs inside
 ``with unit_of_work() as session:``. The session commits when the block ends
@@ -12,48 +12,26 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from crm_app.settings import get_settings
+from crm_app import embedded_db
+from crm_app.settings import SettingsError, get_settings
 
 _lock = threading.Lock()
 _engine: Engine | None = None
-# Whether this thread (or task) is inside a writing unit of work on SQLite.
-_writing: ContextVar[bool] = ContextVar("writing_unit_of_work", default=False)
 
 
 def build_engine(url: str) -> Engine:
-    """Create an engine for ``url`` with the project's connection rules.
-
-    SQLite gets WAL, foreign keys and a busy timeout; Postgres gets pre-ping
-    and a bounded pool.
-    """
+    """Create an engine for the PostgreSQL ``url``: pre-ping, a bounded pool, psycopg2."""
     parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        # SQLAlchemy 2.1 defaults to psycopg 3; the project's driver is psycopg2.
-        parsed = parsed.set(drivername="postgresql+psycopg2")
-        url = parsed.render_as_string(hide_password=False)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_pre_ping=True,
-        )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise SettingsError(f"only PostgreSQL is supported, not {parsed.get_backend_name()}")
+    # SQLAlchemy 2.1 defaults to psycopg 3; the project's driver is psycopg2.
+    parsed = parsed.set(drivername="postgresql+psycopg2")
     return create_engine(
-        url,
+        parsed,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
@@ -62,26 +40,23 @@ def build_engine(url: str) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # SQLAlchemy emits BEGIN itself (see _sqlite_begin), not the sqlite3 module.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def database_url() -> str:
+    """``DATABASE_URL``, or the embedded server's when it is not set.
 
-
-def _sqlite_begin(connection: Connection) -> None:
-    """Writers take SQLite's write lock at BEGIN.
-
-    A deferred transaction that reads and then writes cannot wait for another
-    writer (SQLite answers "database is locked" at once, to avoid a deadlock);
-    BEGIN IMMEDIATE waits its turn instead. Read-only units of work (long
-    exports) stay deferred so that they never hold the write lock.
+    Raises:
+        SettingsError: when neither is available (the embedded server is
+            started by ``make run`` and by the command line, not here).
     """
-    mode = "DEFERRED" if connection.get_execution_options().get("read_only") else "IMMEDIATE"
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    url = embedded_db.running_url(settings.embedded_database_dir)
+    if url is None:
+        raise SettingsError(
+            "DATABASE_URL is not set and the embedded database is not running "
+            "(make run starts it; python -m crm_app commands start it for themselves)"
+        )
+    return url
 
 
 def get_engine() -> Engine:
@@ -90,7 +65,7 @@ def get_engine() -> Engine:
     if _engine is None:
         with _lock:
             if _engine is None:
-                _engine = build_engine(get_settings().database_url)
+                _engine = build_engine(database_url())
     return _engine
 
 
@@ -110,8 +85,8 @@ def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
     """Run one transaction: commit on success, roll back on any error, close.
 
     Args:
-        read_only: the work only reads (on SQLite it then never takes the
-            write lock, which matters for long exports).
+        read_only: the transaction is ``READ ONLY`` (exports, reports): a
+            write inside it fails instead of happening.
 
     Yields:
         A session bound to the process-wide engine. Objects stay readable
@@ -119,12 +94,7 @@ def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
     """
     engine = get_engine()
     if read_only:
-        engine = engine.execution_options(read_only=True)
-    writing_sqlite = not read_only and engine.dialect.name == "sqlite"
-    if writing_sqlite and _writing.get():
-        # The inner BEGIN IMMEDIATE would wait for the outer one to finish: forever.
-        raise RuntimeError("a writing unit of work is already open here; SQLite would wait for it")
-    token = _writing.set(True) if writing_sqlite else None
+        engine = engine.execution_options(postgresql_readonly=True)
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
@@ -134,13 +104,11 @@ def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
-        if token is not None:
-            _writing.reset(token)
 
 
 def _drop_inherited_pool() -> None:
     # A forked worker must not reuse the parent's sockets: the Reflex prod
-    # supervisor connects before forking Granian workers (see the recipe).
+    # supervisor connects before forking Granian workers.
     if _engine is not None:
         _engine.dispose(close=False)
 

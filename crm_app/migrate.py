@@ -32,20 +32,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def _include_object_for(dialect: str) -> Any:
-    """Skip objects marked ``info={"dialect": ...}`` for another dialect.
-
-    Trigram indexes exist only on Postgres; the drift check must not expect
-    them on SQLite. Procrastinate's tables are its own schema, not models.
-    """
-
-    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
-        if reflected and type_ == "table" and (name or "").startswith(JOB_TABLE_PREFIX):
-            return False  # the job queue's own tables (revision 0007), not our models
-        wanted = getattr(obj, "info", {}).get("dialect")
-        return wanted is None or wanted == dialect
-
-    return include_object
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+    """Leave procrastinate's tables out of the drift check: they are its schema, not models."""
+    return not (reflected and type_ == "table" and (name or "").startswith(JOB_TABLE_PREFIX))
 
 
 def configure_context(context: Any, connection: Connection, metadata: MetaData) -> None:
@@ -53,39 +42,24 @@ def configure_context(context: Any, connection: Connection, metadata: MetaData) 
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
-        include_object=_include_object_for(connection.dialect.name),
+        include_object=include_object,
     )
 
 
 def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind ``engine`` (to head unless told otherwise).
-
-    SQLite alters a table by copying it and dropping the original; with foreign
-    keys on, that drop would cascade and delete the rows that point at it, so
-    they are off while migrating and checked afterwards.
-    """
+    """Upgrade the database behind ``engine`` (to head unless told otherwise)."""
     with engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # on the DBAPI connection: no transaction may have begun
-            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-        else:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
-            conn.commit()
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
+        conn.commit()
         try:
             command.upgrade(alembic_config(conn), revision)
             conn.commit()
         finally:
-            if sqlite:
-                conn.rollback()
-                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
-            else:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_ID})
-                conn.commit()
-        if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-            raise RuntimeError("migration left rows that break foreign keys")
+            conn.rollback()
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_ID})
+            conn.commit()
 
 
 def head_revision() -> str:

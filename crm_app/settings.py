@@ -6,6 +6,7 @@ reads ``os.environ``. Values come from the environment or a ``.env`` file.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -14,8 +15,6 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-DEFAULT_DATABASE_URL = "sqlite:///data/crm.db"
 
 
 class SettingsError(RuntimeError):
@@ -27,11 +26,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str | None = None  # None: the embedded PostgreSQL under embedded_database_dir
+    embedded_database_dir: Path = Path("data/postgres")
     storage_dir: Path = Path("data/files")
     secret_key: SecretStr | None = None
     demo_mode: bool = False
     public_base_url: str = "http://localhost:3000"
+    allowed_origins: str = ""  # more origins than PUBLIC_BASE_URL's, comma separated
     port: int = 3000
 
     twilio_account_sid: str = ""
@@ -82,15 +83,22 @@ class Settings(BaseSettings):
             raise SettingsError("SECRET_KEY is required (set DEMO_MODE=1 only for a local demo)")
         return self
 
-    @property
-    def is_sqlite(self) -> bool:
-        """Whether the configured database is SQLite."""
-        return self.database_url.startswith("sqlite")
+    @model_validator(mode="after")
+    def _require_postgres(self) -> Settings:
+        if self.database_url is not None and not self.database_url.startswith("postgresql"):
+            raise SettingsError("DATABASE_URL must be a PostgreSQL URL (postgresql://...)")
+        return self
 
     @property
     def uses_embedded_database(self) -> bool:
-        """Whether the database is the default embedded SQLite file."""
-        return self.database_url == DEFAULT_DATABASE_URL
+        """Whether the database is the embedded PostgreSQL (no ``DATABASE_URL``)."""
+        return self.database_url is None
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """The browser origins allowed to send credentials: ``PUBLIC_BASE_URL``'s and more."""
+        extra = (o.strip().rstrip("/") for o in self.allowed_origins.split(","))
+        return tuple(dict.fromkeys([_origin_of(self.public_base_url), *(o for o in extra if o)]))
 
     @property
     def secure_cookies(self) -> bool:
@@ -127,6 +135,11 @@ class Settings(BaseSettings):
         return _demo_secret(self.storage_dir.parent / "demo-secret-key")
 
 
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _demo_secret(path: Path) -> bytes:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,13 +148,43 @@ def _demo_secret(path: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
+_overrides: dict[str, object] = {}
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the process-wide settings, read once."""
-    return Settings()
+    return Settings(**_overrides)  # type: ignore[arg-type]
 
 
 def reload_settings() -> Settings:
     """Forget the cached settings and read them again (tests, CLI)."""
     get_settings.cache_clear()
     return get_settings()
+
+
+def configure(**values: object) -> Settings:
+    """Fix some settings for this process, over the environment (the launcher, the CLI).
+
+    ``make run`` decides on demo mode and the embedded database's URL once it
+    has looked at the database; this is how the process it runs in learns them.
+    """
+    _overrides.update(values)
+    return reload_settings() if values or not _overrides else get_settings()
+
+
+class LaunchSettings(BaseSettings):
+    """What ``make run`` reads before it can build :class:`Settings` (no secret required)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str | None = None
+    embedded_database_dir: Path = Path("data/postgres")
+    secret_key: SecretStr | None = None
+    demo_mode: bool | None = None  # None: decided by what the database holds
+    port: int = 3000
+
+
+def child_environment(**values: str) -> dict[str, str]:
+    """This process's environment with ``values`` over it, for a child process."""
+    return {**os.environ, **values}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: install, migrate, seed a demo when the embedded database is empty, serve on one port.
+# `make run`: install, then the database, migrations, a demo when it is empty, a job worker and
+# the server on one port (python -m crm_app serve supervises them; Ctrl-C stops everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements.txt
@@ -8,19 +9,4 @@ source scripts/env.sh
 
 export PORT="${PORT:-3000}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$PORT}"
-
-source scripts/demo_mode.sh
-
-python -m crm_app migrate
-if [ "${DEMO_MODE:-0}" = "1" ]; then
-  python -m crm_app seed-demo --if-empty >/dev/null
-fi
-
-echo
-echo "  CRM: http://localhost:$PORT"
-if [ "${DEMO_MODE:-0}" = "1" ]; then
-  python -m crm_app demo-login
-fi
-echo "  place a simulated call (another shell): make call"
-echo
-exec reflex run --env prod --frontend-port "$PORT" --loglevel warning
+exec python -m crm_app serve

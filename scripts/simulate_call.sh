@@ -5,5 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh requirements.txt
 source scripts/env.sh
 [ -f .env ] && { set -a; source .env; set +a; }
-source scripts/demo_mode.sh
 exec python -m crm_app simulate-call "$@"

@@ -1,13 +1,16 @@
-"""Test fixtures: every database test runs on SQLite and on the real Postgres.
+"""Test fixtures: every database test runs once, on a real PostgreSQL.
 
-Postgres comes from ``TEST_DATABASE_URL`` or the local server; each run creates
-its own databases (UTF-8, from template0) and drops them afterwards. With
-``CI=true`` an unreachable Postgres fails the run instead of skipping.
+The server is ``TEST_DATABASE_URL``, else the local one at 127.0.0.1:5432 when
+it answers, else an embedded PostgreSQL started for the run. Each run creates
+its own databases (UTF-8 from template0, with a UTF-8 ``LC_CTYPE`` for Hebrew
+trigrams) and drops them afterwards. With ``CI=true`` the local server must
+answer (CI runs next to it).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 
 from crm_app import db as crm_db  # noqa: E402
+from crm_app import embedded_db  # noqa: E402
 from crm_app.migrate import upgrade_to_head  # noqa: E402
 from crm_app.settings import get_settings, reload_settings  # noqa: E402
 
@@ -34,16 +38,13 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def _pg_admin_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
+def _answers(url: str) -> bool:
     engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
     try:
         with engine.connect():
-            return url
+            return True
     except sa.exc.OperationalError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but Postgres is unreachable at {make_url(url).host}")
-        return None
+        return False
     finally:
         engine.dispose()
 
@@ -76,75 +77,50 @@ class PostgresServer:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer | None]:
-    """The Postgres server for this run, or None when absent (outside CI)."""
-    url = _pg_admin_url()
-    if url is None:
-        yield None
+def postgres() -> Iterator[PostgresServer]:
+    """The Postgres server for this run (see the module's docstring)."""
+    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
+    if _answers(url):
+        server = PostgresServer(url)
+        yield server
+        server.drop_all()
         return
-    server = PostgresServer(url)
-    yield server
-    server.drop_all()
+    if os.environ.get("TEST_DATABASE_URL") or os.environ.get("CI") == "true":
+        pytest.fail(f"Postgres is unreachable at {make_url(url).host}")
+    # Under /tmp, not pytest's 0700 directory: the server may run as another user.
+    root = Path(tempfile.mkdtemp(prefix="crm-test-postgres-", dir="/tmp"))
+    root.chmod(0o755)
+    with embedded_db.held(root / "postgres") as embedded:
+        server = PostgresServer(make_url(embedded).set(database="postgres").render_as_string())
+        yield server
+        server.drop_all()
 
 
 @dataclass
 class Database:
     """A migrated database the services use during a test."""
 
-    backend: str
     url: str
     engine: Engine
 
-    @property
-    def is_postgres(self) -> bool:
-        return self.backend == "postgres"
-
-
-def new_database(backend: str, tmp_dir: Path, postgres: PostgresServer | None) -> str:
-    """The URL of a new, empty database of ``backend``."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_dir / f'crm-{uuid.uuid4().hex[:8]}.db'}"
-    if postgres is None:
-        pytest.skip("Postgres is not reachable (set TEST_DATABASE_URL)")
-    return postgres.create()
-
 
 @pytest.fixture(scope="session")
-def _databases(
-    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer | None
-) -> Iterator[dict[str, Database]]:
-    made: dict[str, Database] = {}
-    yield made
-    for database in made.values():
-        database.engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(
-    request: pytest.FixtureRequest,
-    _databases: dict[str, Database],
-    tmp_path_factory: pytest.TempPathFactory,
-    postgres: PostgresServer | None,
-) -> Iterator[Database]:
-    """A migrated database (once per backend per run) installed as the app's engine."""
-    backend: str = request.param
-    if backend not in _databases:
-        url = new_database(backend, tmp_path_factory.mktemp("db"), postgres)
-        engine = crm_db.build_engine(url)
-        upgrade_to_head(engine)
-        _databases[backend] = Database(backend, url, engine)
-    database = _databases[backend]
-    previous = crm_db.use_engine(database.engine)
-    yield database
-    crm_db.use_engine(previous)
+def _database(postgres: PostgresServer) -> Iterator[Database]:
+    url = postgres.create()
+    engine = crm_db.build_engine(url)
+    upgrade_to_head(engine)
+    yield Database(url, engine)
+    engine.dispose()
 
 
 @pytest.fixture
-def pg(db: Database) -> Database:
-    """Only the Postgres run of a ``db`` test."""
-    if not db.is_postgres:
-        pytest.skip("Postgres only")
-    return db
+def db(_database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """The run's migrated database, installed as the app's engine and ``DATABASE_URL``."""
+    monkeypatch.setenv("DATABASE_URL", _database.url)
+    reload_settings()
+    previous = crm_db.use_engine(_database.engine)
+    yield _database
+    crm_db.use_engine(previous)
 
 
 @pytest.fixture(autouse=True)

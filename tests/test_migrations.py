@@ -1,13 +1,12 @@
 """Rule 2: Alembic is the only way the schema changes, and it never drifts.
 
-Each test migrates a fresh database on SQLite and on Postgres.
+Each test migrates a fresh database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,17 +17,15 @@ from sqlmodel import SQLModel
 
 import crm_app.models  # noqa: F401
 from crm_app.db import build_engine
-from crm_app.migrate import _include_object_for, current_revision, head_revision, upgrade_to_head
-from tests.conftest import PostgresServer, new_database
+from crm_app.migrate import current_revision, head_revision, include_object, upgrade_to_head
+from tests.conftest import PostgresServer
 
 RECORDING_COLUMNS = ("audio_bytes_len", "audio_duration_sec", "transcript_source")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def fresh(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer | None
-) -> Iterator[Engine]:
-    engine = build_engine(new_database(request.param, tmp_path, postgres))
+@pytest.fixture
+def fresh(postgres: PostgresServer) -> Iterator[Engine]:
+    engine = build_engine(postgres.create("crm_migrate"))
     yield engine
     engine.dispose()
 
@@ -39,7 +36,7 @@ def _drift(engine: Engine) -> list[object]:
             conn,
             opts={
                 "compare_type": True,
-                "include_object": _include_object_for(conn.dialect.name),
+                "include_object": include_object,
             },
         )
         return list(compare_metadata(context, SQLModel.metadata))
@@ -200,8 +197,6 @@ def test_all_three_columns_already_present_upgrades_cleanly(fresh: Engine) -> No
 
 
 def test_recording_columns_have_exact_postgres_types(fresh: Engine) -> None:
-    if fresh.dialect.name != "postgresql":
-        pytest.skip("information_schema types are a Postgres check")
     upgrade_to_head(fresh)
     with fresh.connect() as conn:
         rows = conn.execute(
@@ -220,8 +215,6 @@ def test_recording_columns_have_exact_postgres_types(fresh: Engine) -> None:
 
 
 def test_postgres_database_is_utf8_for_hebrew_trigrams(fresh: Engine) -> None:
-    if fresh.dialect.name != "postgresql":
-        pytest.skip("Postgres encoding")
     with fresh.connect() as conn:
         assert conn.execute(sa.text("SHOW server_encoding")).scalar() == "UTF8"
         assert (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -45,8 +46,11 @@ async def _signed_form(request: Request, config: BridgeConfig) -> dict[str, str]
 class Bridge:
     """The bridge's state for one process: config, registry, and its handlers."""
 
-    def __init__(self, config: BridgeConfig | None = None) -> None:
+    def __init__(
+        self, config: BridgeConfig | None = None, events: crm.CallEvents = crm.no_events
+    ) -> None:
         self.config = config or BridgeConfig.from_settings()
+        self.events = events
         self.registry = Registry(self.config.max_concurrent_calls)
         self.openai = make_client(self.config)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -71,7 +75,12 @@ class Bridge:
             logger.warning("call_refused call_sid=%s reason=busy", call_sid)
             return _xml(twiml.refuse("busy", business.locale))
         await asyncio.to_thread(
-            crm.start_call, business, call_sid, form.get("From", ""), form.get("To", "")
+            crm.start_call,
+            self.events,
+            business,
+            call_sid,
+            form.get("From", ""),
+            form.get("To", ""),
         )
         assert business.id is not None
         token = security.make_call_token(self.config.secret, call_sid, business.id)
@@ -92,7 +101,7 @@ class Bridge:
         form = await _signed_form(request, self.config)
         if form is None:
             return PlainTextResponse("invalid signature", status_code=403)
-        await asyncio.to_thread(crm.record_callback, kind, form)
+        await asyncio.to_thread(crm.record_callback, self.events, kind, form)
         if kind == "status" and form.get("CallStatus") in crm.TERMINAL_STATUSES:
             self.registry.release(form.get("CallSid", ""))
         return Response(status_code=204)
@@ -157,7 +166,9 @@ class Bridge:
                 asyncio.to_thread(crm.start_recording, self.config, setup.context.call_id, call_sid)
             )
         services = CallServices(
-            finalize=crm.finalize_call, hang_up=self.hang_up, tools=APPOINTMENT_TOOLS
+            finalize=functools.partial(crm.finalize_call, self.events),
+            hang_up=self.hang_up,
+            tools=APPOINTMENT_TOOLS,
         )
         async with open_realtime(self.openai, self.config) as openai:
             session = CallSession(
@@ -186,16 +197,19 @@ class Bridge:
         await self.openai.close()
 
 
-def create_bridge(config: BridgeConfig | None = None) -> Starlette:
+def create_bridge(
+    config: BridgeConfig | None = None, *, events: crm.CallEvents = crm.no_events
+) -> Starlette:
     """The bridge as a Starlette app (mounted by the CRM, or served alone).
 
     Without a config, settings are read when the first request arrives.
+    ``events`` hears what happens to calls (the CRM queues its post-call work).
     """
-    holder: list[Bridge] = [Bridge(config)] if config is not None else []
+    holder: list[Bridge] = [Bridge(config, events)] if config is not None else []
 
     def get() -> Bridge:
         if not holder:
-            holder.append(Bridge())
+            holder.append(Bridge(events=events))
         return holder[0]
 
     async def voice(request: Request) -> Response:

@@ -1,7 +1,8 @@
 """The bridge's doorway into the CRM: its services, run in worker threads.
 
-Hooks let the CRM react without the bridge knowing how (the post-call
-pipeline registers itself here).
+The bridge reports what happened to a call through a :data:`CallEvents`
+listener that whoever builds the bridge passes in (the CRM server wires the
+post-call pipeline to it); the bridge itself knows nothing of what listens.
 """
 
 from __future__ import annotations
@@ -27,21 +28,24 @@ from voice_bridge.tools import CallContext
 
 logger = logging.getLogger("voice_bridge")
 TERMINAL_STATUSES = calls.TERMINAL_STATUSES
-# Listeners hear what happened to a call: "finalized" (the bridge wrote it), "recording"
-# (Twilio finished or gave up on its recording), "ended" (Twilio reported a final status).
-# The post-call pipeline listens (crm_app.jobs.hooks); listeners run in a worker thread.
+# What happened to a call: "finalized" (the bridge wrote it), "recording" (Twilio finished
+# or gave up on its recording), "ended" (Twilio reported a final status).
 CallEvent = Literal["finalized", "recording", "ended"]
-listeners: list[Callable[[int, CallEvent], None]] = []
+# Hears call events, in a worker thread; the bridge's builder provides it.
+CallEvents = Callable[[int, CallEvent], None]
 RECORDING_DONE = ("completed", "absent", "failed")
 
 
-def notify(call_id: int, event: CallEvent) -> None:
-    """Tell every listener; one failing listener neither stops the others nor the call."""
-    for listener in listeners:
-        try:
-            listener(call_id, event)
-        except Exception:
-            logger.exception("call_listener_failed call_id=%s event=%s", call_id, event)
+def no_events(call_id: int, event: CallEvent) -> None:
+    """The listener of a bridge that nobody listens to."""
+
+
+def notify(events: CallEvents, call_id: int, event: CallEvent) -> None:
+    """Tell the listener; its failure never stops the call."""
+    try:
+        events(call_id, event)
+    except Exception:
+        logger.exception("call_listener_failed call_id=%s event=%s", call_id, event)
 
 
 def business_for_number(to_number: str) -> Business | None:
@@ -54,7 +58,9 @@ def business_for_number(to_number: str) -> Business | None:
         return accounts.business_by_phone(session, phone_e164=e164)
 
 
-def start_call(business: Business, call_sid: str, from_number: str, to_number: str) -> None:
+def start_call(
+    events: CallEvents, business: Business, call_sid: str, from_number: str, to_number: str
+) -> None:
     """Create the call row (idempotent) and link or create the caller's lead.
 
     Callbacks that arrived before the row are applied now; a finished
@@ -70,7 +76,7 @@ def start_call(business: Business, call_sid: str, from_number: str, to_number: s
         )
         call_id, recording = call.id, call.recording_status
     if call_id is not None and recording in RECORDING_DONE:
-        notify(call_id, "recording")
+        notify(events, call_id, "recording")
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ def claim_call(token: CallToken, stream_sid: str) -> CallSetup | None:
 
 
 async def finalize_call(
-    call_id: int, reason: str, transcript: list[dict[str, Any]], failed: bool
+    events: CallEvents, call_id: int, reason: str, transcript: list[dict[str, Any]], failed: bool
 ) -> None:
     """Persist how the call ended, then queue the post-call work."""
     outcome = calls.CallOutcome(
@@ -141,10 +147,10 @@ async def finalize_call(
             calls.finalize_stream(session, call_id=call_id, outcome=outcome)
 
     await asyncio.to_thread(write)
-    await asyncio.to_thread(notify, call_id, "finalized")
+    await asyncio.to_thread(notify, events, call_id, "finalized")
 
 
-def record_callback(kind: str, form: dict[str, str]) -> None:
+def record_callback(events: CallEvents, kind: str, form: dict[str, str]) -> None:
     """Apply a Twilio status or recording callback, then announce what it means."""
     with unit_of_work() as session:
         call = calls.record_callback(session, kind=kind, payload=form)
@@ -152,9 +158,9 @@ def record_callback(kind: str, form: dict[str, str]) -> None:
     if call_id is None:
         return  # kept in the inbox; announced when the call row appears
     if kind == "recording" and form.get("RecordingStatus") in RECORDING_DONE:
-        notify(call_id, "recording")
+        notify(events, call_id, "recording")
     elif kind == "status" and form.get("CallStatus") in TERMINAL_STATUSES:
-        notify(call_id, "ended")
+        notify(events, call_id, "ended")
 
 
 def start_recording(config: BridgeConfig, call_id: int, call_sid: str) -> None:

@@ -1,8 +1,7 @@
 """Lead search (generated search_text, trigram and phone indexes) and export jobs.
 
-Postgres gets pg_trgm/btree_gin indexes and a higher statistics target on the
-searched columns (see the leads anchors: it halves search p95); SQLite gets
-the generated column through a table rebuild.
+pg_trgm/btree_gin indexes and a higher statistics target on the searched
+columns (see the leads anchors: it halves search p95).
 
 Revision ID: 0003
 Revises: 0002
@@ -30,7 +29,7 @@ def _search_column() -> sa.Column[str]:
     return sa.Column("search_text", sa.Text(), sa.Computed(SEARCH_TEXT, persisted=True))
 
 
-def _postgres_search() -> None:
+def _search() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     op.add_column("lead", _search_column())
@@ -54,12 +53,7 @@ def _postgres_search() -> None:
 
 def upgrade() -> None:
     """Add search_text and its indexes, and the export_job table."""
-    if op.get_bind().dialect.name == "postgresql":
-        _postgres_search()
-    else:
-        # SQLite cannot ADD a stored generated column: rebuild the table.
-        with op.batch_alter_table("lead", recreate="always") as batch:
-            batch.add_column(_search_column())
+    _search()
     op.create_index(
         "ix_lead_phone_prefix",
         "lead",
@@ -106,10 +100,6 @@ def downgrade() -> None:
     op.drop_table("export_job")
     op.drop_index("ix_lead_business_name_id", table_name="lead")
     op.drop_index("ix_lead_phone_prefix", table_name="lead")
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_lead_phone_trgm", table_name="lead")
-        op.drop_index("ix_lead_search_trgm", table_name="lead")
-        op.drop_column("lead", "search_text")
-    else:
-        with op.batch_alter_table("lead", recreate="always") as batch:
-            batch.drop_column("search_text")
+    op.drop_index("ix_lead_phone_trgm", table_name="lead")
+    op.drop_index("ix_lead_search_trgm", table_name="lead")
+    op.drop_column("lead", "search_text")

@@ -64,18 +64,16 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_note_draft_business_id"), "note_draft", ["business_id"])
     op.create_index(op.f("ix_note_draft_lead_id"), "note_draft", ["lead_id"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.create_index(
-            "ix_note_attachments",
-            "note",
-            ["attachments"],
-            postgresql_using="gin",
-            postgresql_ops={"attachments": "jsonb_path_ops"},
-        )
+    op.create_index(
+        "ix_note_attachments",
+        "note",
+        ["attachments"],
+        postgresql_using="gin",
+        postgresql_ops={"attachments": "jsonb_path_ops"},
+    )
 
 
 def downgrade() -> None:
     """Drop the drafts and the index."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_note_attachments", table_name="note")
+    op.drop_index("ix_note_attachments", table_name="note")
     op.drop_table("note_draft")

@@ -51,7 +51,6 @@ def upgrade() -> None:
         ["call_id"],
         unique=True,
         postgresql_where=sa.text("kind = 'call_summary'"),
-        sqlite_where=sa.text("kind = 'call_summary'"),
     )
 
 

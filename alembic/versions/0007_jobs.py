@@ -29,7 +29,7 @@ def _json() -> sa.types.TypeEngine[object]:
 
 
 def upgrade() -> None:
-    """Add ``call.realtime_transcript``; on Postgres, create the job queue's schema."""
+    """Add ``call.realtime_transcript`` and create the job queue's schema."""
     with op.batch_alter_table("call") as batch:
         batch.add_column(
             sa.Column(
@@ -37,8 +37,6 @@ def upgrade() -> None:
             )
         )
     bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return  # SQLite runs jobs in the server's process; no queue tables
     exists = bind.execute(sa.text("SELECT to_regclass('procrastinate_jobs')")).scalar()
     if exists is None:
         # Raw DBAPI: the script holds plpgsql bodies and '%' placeholders of RAISE.

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.api.downloads import download_headers
 from crm_app.db import unit_of_work
-from crm_app.jobs.pipeline import STEPS, reset_failed
 from crm_app.jobs.queue import enqueue_pipeline
 from crm_app.models import Call, Lead
 from crm_app.services import call_query, calls, storage
+from crm_app.services.call_pipeline import STEPS, reset_failed
 from crm_app.services.errors import NotFound
 
 router = APIRouter(prefix="/calls", tags=["calls"])

@@ -1,7 +1,8 @@
-"""Background work: the post-call pipeline and the queues that run it.
+"""Background work: the post-call pipeline and the queue that runs it.
 
-- :mod:`crm_app.jobs.pipeline`: the steps and their state on the call;
-- :mod:`crm_app.jobs.queue`: procrastinate on Postgres, a thread on SQLite;
-- :mod:`crm_app.jobs.worker`: ``python -m crm_app worker``;
-- :mod:`crm_app.jobs.hooks`: the voice bridge's call events start runs.
+- :mod:`crm_app.jobs.pipeline`: the steps (their record on the call is
+  :mod:`crm_app.services.call_pipeline`);
+- :mod:`crm_app.jobs.queue`: procrastinate jobs in the CRM's database;
+- :mod:`crm_app.jobs.worker`: ``python -m crm_app worker`` (``make run`` runs one);
+- :mod:`crm_app.jobs.hooks`: what the voice bridge's call events queue.
 """

@@ -42,3 +42,18 @@ class PipelineConfig:
             recording_wait_seconds=s.recording_wait_seconds,
             status_min_confidence=s.ai_status_min_confidence,
         )
+
+
+_override: PipelineConfig | None = None
+
+
+def current() -> PipelineConfig:
+    """The configuration runs in this process use: the settings', unless overridden."""
+    return _override or PipelineConfig.from_settings()
+
+
+def use_config(config: PipelineConfig | None) -> PipelineConfig | None:
+    """Point this process's runs somewhere else (the simulator's fakes); returns the previous."""
+    global _override
+    previous, _override = _override, config
+    return previous

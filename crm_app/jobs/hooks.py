@@ -1,13 +1,16 @@
-"""Connect the voice bridge's call events to the post-call pipeline."""
+"""What the voice bridge's call events queue: the post-call pipeline.
+
+Whoever builds the bridge passes :func:`on_call_event` as its listener (the
+CRM server, ``python -m crm_app bridge``); neither side imports the other.
+"""
 
 from __future__ import annotations
 
 from crm_app.jobs.queue import enqueue_pipeline
 from crm_app.settings import get_settings
-from voice_bridge import crm
 
 
-def on_call_event(call_id: int, event: crm.CallEvent) -> None:
+def on_call_event(call_id: int, event: str) -> None:
     """Queue the runs an event calls for.
 
     The bridge's finalize runs the pipeline now (a call without a recording
@@ -21,9 +24,3 @@ def on_call_event(call_id: int, event: crm.CallEvent) -> None:
         enqueue_pipeline(call_id)
     if event in ("finalized", "ended"):
         enqueue_pipeline(call_id, final=True, delay=wait)
-
-
-def install() -> None:
-    """Listen to the bridge (idempotent)."""
-    if on_call_event not in crm.listeners:
-        crm.listeners.append(on_call_event)

@@ -20,92 +20,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.i18n.formats import file_size
 from crm_app.jobs import ai, audio, recording
+from crm_app.jobs import config as jobs_config
 from crm_app.jobs.config import PipelineConfig
 from crm_app.jobs.errors import Said, StepFailed, StepSkipped, Waiting, say
-from crm_app.models import Business, Call, Lead, Role, utcnow
+from crm_app.models import Business, Call, Lead
 from crm_app.services import leads, notes, statuses, storage
-from crm_app.services.auth import Principal, require_role
-from crm_app.services.calls import get_call
+from crm_app.services.call_pipeline import FINISHED, STEPS, set_state, set_step, step_states
 
 logger = logging.getLogger("crm_app.jobs")
-STEPS = ("download", "metadata", "transcribe", "summarize", "note", "status")
 SLOW_STEPS = ("download", "transcribe", "summarize")  # they call Twilio or OpenAI
-FINISHED = ("done", "skipped")
 RECORDING_GONE = ("absent", "failed", "deleted")
-
-
-# ---- state on the call ----------------------------------------------------------------------
-def _locked_call(session: Session, call_id: int) -> Call | None:
-    return session.exec(select(Call).where(col(Call.id) == call_id).with_for_update()).first()
-
-
-def _write(call_id: int, change: Callable[[Call, dict[str, Any]], None]) -> None:
-    """Apply ``change`` to the call and a copy of its pipeline state, in one unit of work."""
-    with unit_of_work() as session:
-        call = _locked_call(session, call_id)
-        if call is None:
-            return
-        state = {**call.pipeline, "steps": dict(call.pipeline.get("steps", {}))}
-        change(call, state)
-        state["updated_at"] = utcnow().isoformat()
-        call.pipeline = state  # a new dict: the JSON column sees the change
-        session.add(call)
-
-
-def _set_step(
-    call_id: int,
-    step: str,
-    state: str,
-    said: Said | None = None,
-    values: dict[str, Any] | None = None,
-) -> None:
-    """Record a step's state, and the call columns it produced, in one write."""
-
-    def change(call: Call, pipeline: dict[str, Any]) -> None:
-        for name, value in (values or {}).items():
-            setattr(call, name, value)
-        previous = pipeline["steps"].get(step, {})
-        attempts = int(previous.get("attempts", 0))
-        if state == "running" or previous.get("state") != "running":
-            attempts += 1  # each attempt counts once, when it starts or (fast steps) ends
-        pipeline["steps"][step] = {
-            "state": state,
-            "message": said.text()[:300] if said else "",
-            "said": said.to_json() if said else [],
-            "attempts": attempts,
-            "at": utcnow().isoformat(),
-        }
-
-    _write(call_id, change)
-
-
-def _set_state(call_id: int, state: str) -> None:
-    def change(call: Call, pipeline: dict[str, Any]) -> None:
-        pipeline["state"] = state
-
-    _write(call_id, change)
-
-
-def step_states(call: Call) -> dict[str, str]:
-    """Each step's state, ``pending`` for steps that have not run."""
-    steps = call.pipeline.get("steps", {})
-    return {name: steps.get(name, {}).get("state", "pending") for name in STEPS}
-
-
-def mark_queued(call_id: int) -> None:
-    """Note that a run is on its way (shown in the UI; found again after a restart)."""
-
-    def change(call: Call, pipeline: dict[str, Any]) -> None:
-        if pipeline.get("state") != "running":
-            pipeline["state"] = "queued"
-
-    _write(call_id, change)
 
 
 # ---- one run --------------------------------------------------------------------------------
@@ -149,7 +79,7 @@ def run_pipeline(call_id: int, *, final: bool = False, config: PipelineConfig | 
     goes on without it instead of waiting. Until the bridge has written the
     call (or ``final``), there is nothing to do yet.
     """
-    run = Run(call_id, config or PipelineConfig.from_settings(), final)
+    run = Run(call_id, config or jobs_config.current(), final)
     try:
         call = run.call()
     except StepSkipped:
@@ -158,42 +88,42 @@ def run_pipeline(call_id: int, *, final: bool = False, config: PipelineConfig | 
         return str(call.pipeline.get("state", "not-ready"))
     if all(state in FINISHED for state in step_states(call).values()):
         if call.pipeline.get("state") != "done":
-            _set_state(call_id, "done")
+            set_state(call_id, "done")
         return "done"  # a duplicate or late run: nothing to repeat
-    _set_state(call_id, "running")
+    set_state(call_id, "running")
     for name in STEPS:
         if step_states(call)[name] not in FINISHED:
             if not _run_step(run, call, name):
-                _set_state(call_id, "waiting")
+                set_state(call_id, "waiting")
                 return "waiting"
             call = run.call()
     state = "failed" if "failed" in step_states(call).values() else "done"
-    _set_state(call_id, state)
+    set_state(call_id, state)
     return state
 
 
 def _run_step(run: Run, call: Call, name: str) -> bool:
     """Run one step and record how it went; False when it must wait for the recording."""
     if name in SLOW_STEPS:  # visible while it runs, and where a crash happened
-        _set_step(run.call_id, name, "running")
+        set_step(run.call_id, name, "running")
     try:
         done = STEP_FUNCTIONS[name](run, call)
     except Waiting as wait:
-        _set_step(run.call_id, name, "waiting", wait.said)
+        set_step(run.call_id, name, "waiting", wait.said)
         return False
     except StepSkipped as skip:
-        _set_step(run.call_id, name, "skipped", skip.said, skip.values)
+        set_step(run.call_id, name, "skipped", skip.said, skip.values)
     except StepFailed as failure:
         logger.warning("pipeline_step_failed call_id=%s step=%s: %s", run.call_id, name, failure)
-        _set_step(run.call_id, name, "failed", failure.said, failure.values)
+        set_step(run.call_id, name, "failed", failure.said, failure.values)
     except audio.UnreadableAudio as failure:
-        _set_step(run.call_id, name, "failed", _unreadable(failure))
+        set_step(run.call_id, name, "failed", _unreadable(failure))
     except BaseException:
         _set_step_quietly(run.call_id, name)
         raise
     else:
         try:
-            _set_step(run.call_id, name, "done", done.said, done.values)
+            set_step(run.call_id, name, "done", done.said, done.values)
         except BaseException:
             storage.delete(done.written)  # no file without the row that points at it
             raise
@@ -203,7 +133,7 @@ def _run_step(run: Run, call: Call, name: str) -> bool:
 def _set_step_quietly(call_id: int, step: str) -> None:
     """Best effort: the run is about to be retried; say so if the database still answers."""
     try:
-        _set_step(call_id, step, "failed", say("pipeline.interrupted"))
+        set_step(call_id, step, "failed", say("pipeline.interrupted"))
     except Exception:  # the original error is what matters; it propagates
         logger.exception("could not record the step failure call_id=%s", call_id)
 
@@ -366,31 +296,3 @@ STEP_FUNCTIONS: dict[str, Callable[[Run, Call], Done]] = {
     "note": _note,
     "status": _status,
 }
-
-
-# ---- admins ---------------------------------------------------------------------------------
-def reset_failed(session: Session, *, principal: Principal, call_id: int) -> list[str]:
-    """Mark the failed steps, and every step after the first of them, to run again.
-
-    Returns the steps that will run; the caller queues the run after the commit.
-
-    Raises:
-        NotFound: another business's call.
-        PermissionDenied: agents cannot re-run the pipeline.
-    """
-    require_role(principal, Role.OWNER, Role.ADMIN)
-    call = get_call(session, principal=principal, call_id=call_id)
-    states = step_states(call)
-    failed = [name for name in STEPS if states[name] == "failed"]
-    if not failed:
-        return []
-    again = list(STEPS[STEPS.index(failed[0]) :])
-    locked = _locked_call(session, call_id)
-    assert locked is not None
-    pipeline = {**locked.pipeline, "steps": dict(locked.pipeline.get("steps", {}))}
-    for name in again:
-        pipeline["steps"].pop(name, None)
-    pipeline["state"] = "queued"
-    locked.pipeline = pipeline
-    session.add(locked)
-    return again

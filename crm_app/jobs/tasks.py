@@ -12,21 +12,17 @@ from __future__ import annotations
 import procrastinate
 from sqlalchemy.engine import make_url
 
+from crm_app.jobs import config
 from crm_app.jobs.pipeline import run_pipeline
 
 QUEUE = "calls"
 TASK = "crm:call_pipeline"
-blueprint = procrastinate.Blueprint()
+RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=3)
 
 
-@blueprint.task(
-    name="call_pipeline",
-    queue=QUEUE,
-    retry=procrastinate.RetryStrategy(max_attempts=6, exponential_wait=3),
-)
 def call_pipeline(call_id: int, final: bool = False) -> None:
     """Run the post-call pipeline of one call (retried by procrastinate on any error)."""
-    run_pipeline(call_id, final=final)
+    run_pipeline(call_id, final=final, config=config.current())
 
 
 def conninfo(database_url: str) -> str:
@@ -36,17 +32,26 @@ def conninfo(database_url: str) -> str:
 
 
 def build_app(connector: procrastinate.BaseConnector) -> procrastinate.App:
-    """An app with the CRM's tasks on ``connector``."""
+    """An app with the CRM's tasks on ``connector``.
+
+    Each app gets a blueprint of its own: procrastinate renames a blueprint's
+    tasks when it is added, so one shared blueprint would give a second app in
+    the same process ``crm:crm:call_pipeline``.
+    """
+    blueprint = procrastinate.Blueprint()
+    blueprint.task(name="call_pipeline", queue=QUEUE, retry=RETRY)(call_pipeline)
     app = procrastinate.App(connector=connector)
     app.add_tasks_from(blueprint, namespace="crm")
     return app
 
 
-def defer(app: procrastinate.App, call_id: int, *, final: bool, delay: float) -> None:
+def defer(
+    app: procrastinate.App, call_id: int, *, final: bool, delay: float, queue: str = QUEUE
+) -> None:
     """Queue a run of the call's pipeline (a duplicate of a waiting run is dropped)."""
     deferrer = app.configure_task(
         TASK,
-        queue=QUEUE,  # explicit: a deferring-only app need not have the task registered
+        queue=queue,  # explicit: a deferring-only app need not have the task registered
         lock=f"call-{call_id}",
         queueing_lock=f"call-{call_id}-{'final' if final else 'now'}",
         priority=-1 if final else 0,

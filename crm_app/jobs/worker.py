@@ -1,4 +1,4 @@
-"""``python -m crm_app worker``: run the job queue's jobs (Postgres).
+"""``python -m crm_app worker``: run the job queue's jobs.
 
 Any number of workers on any number of machines share the queue. Each one
 beats a heartbeat; a worker that stops beating (killed, machine lost) has
@@ -14,7 +14,7 @@ import socket
 
 import procrastinate
 
-from crm_app.db import get_engine
+from crm_app.db import database_url, get_engine
 from crm_app.jobs import ai, recording, tasks
 from crm_app.migrate import upgrade_to_head
 from crm_app.settings import Settings
@@ -36,21 +36,27 @@ async def retry_stalled(app: procrastinate.App, stalled_seconds: float) -> None:
             logger.exception("stalled_job_check_failed")
 
 
-async def run(settings: Settings, *, concurrency: int | None = None) -> None:
-    """Migrate if needed, then work until SIGINT/SIGTERM."""
-    upgrade_to_head(get_engine())
-    connector = procrastinate.PsycopgConnector(conninfo=tasks.conninfo(settings.database_url))
+async def work(
+    url: str,
+    settings: Settings,
+    *,
+    queues: list[str] | None = None,
+    concurrency: int | None = None,
+    install_signal_handlers: bool = True,
+) -> None:
+    """Run jobs from ``queues`` until SIGINT/SIGTERM (or until cancelled)."""
+    connector = procrastinate.PsycopgConnector(conninfo=tasks.conninfo(url))
     app = tasks.build_app(connector)
     async with app.open_async():
         checker = asyncio.create_task(retry_stalled(app, settings.jobs_stalled_seconds))
         try:
             await app.run_worker_async(
-                queues=[tasks.QUEUE],
+                queues=queues or [tasks.QUEUE],
                 name=f"{socket.gethostname()}-worker",
                 concurrency=concurrency or settings.jobs_concurrency,
                 update_heartbeat_interval=settings.jobs_heartbeat_seconds,
                 stalled_worker_timeout=settings.jobs_stalled_seconds,
-                install_signal_handlers=True,
+                install_signal_handlers=install_signal_handlers,
             )
         finally:
             checker.cancel()
@@ -58,3 +64,9 @@ async def run(settings: Settings, *, concurrency: int | None = None) -> None:
                 await checker
             ai.close_clients()
             recording.close_client()
+
+
+async def run(settings: Settings, *, concurrency: int | None = None) -> None:
+    """Migrate if needed, then work until SIGINT/SIGTERM."""
+    upgrade_to_head(get_engine())
+    await work(database_url(), settings, concurrency=concurrency)

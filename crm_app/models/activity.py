@@ -38,7 +38,6 @@ class Note(SQLModel, table=True):
             "call_id",
             unique=True,
             postgresql_where=sa.text("kind = 'call_summary'"),
-            sqlite_where=sa.text("kind = 'call_summary'"),
         ),
         # Finds the note holding an attachment id (downloads) without a scan.
         sa.Index(
@@ -46,8 +45,7 @@ class Note(SQLModel, table=True):
             "attachments",
             postgresql_using="gin",
             postgresql_ops={"attachments": "jsonb_path_ops"},
-            info={"dialect": "postgresql"},
-        ).ddl_if(dialect="postgresql"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

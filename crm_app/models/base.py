@@ -11,8 +11,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.mutable import MutableList
 from sqlmodel import Field, SQLModel
 
-# Deterministic constraint names: migrations and the drift check rely on them,
-# and SQLite's batch mode needs names to drop or alter a constraint.
+# Deterministic constraint names: migrations and the drift check rely on them.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -30,9 +29,9 @@ def utcnow() -> datetime:
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timezone-aware timestamp stored as UTC.
 
-    Postgres stores ``timestamptz``; SQLite has no zones, so values are stored
-    in UTC and come back with ``tzinfo=UTC``. Naive datetimes are refused:
-    they were the cause of "7 hours ago" bugs in the original system.
+    Postgres stores ``timestamptz``; values are written and read back in UTC.
+    Naive datetimes are refused: they were the cause of "7 hours ago" bugs in
+    the original system.
     """
 
     impl = sa.DateTime(timezone=True)
@@ -47,7 +46,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Attach UTC to values read back from SQLite."""
+        """Read back in UTC (a naive value is taken to be UTC)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -56,7 +55,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 def json_type() -> sa.types.TypeEngine[Any]:
-    """JSON on SQLite, JSONB on Postgres."""
+    """JSONB (declared as a JSON variant, so the column type reads the same everywhere)."""
     return sa.JSON().with_variant(JSONB(), "postgresql")
 
 

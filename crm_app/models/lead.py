@@ -53,16 +53,15 @@ class Lead(SQLModel, table=True):
             "ix_lead_business_status_created_id", "business_id", "status_id", "created_at", "id"
         ),
         sa.Index("ix_lead_business_name_id", "business_id", "name", "id"),
-        # Search indexes (see the leads anchors): trigrams on Postgres, a plain
-        # btree on SQLite, where tenants are small.
+        # Search indexes (see the leads anchors): trigrams for fragments of
+        # names and numbers, a prefix index for the start of a number.
         sa.Index(
             "ix_lead_search_trgm",
             "business_id",
             "search_text",
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
-            info={"dialect": "postgresql"},
-        ).ddl_if(dialect="postgresql"),
+        ),
         sa.Index(
             "ix_lead_phone_prefix",
             "business_id",
@@ -74,8 +73,7 @@ class Lead(SQLModel, table=True):
             "phone_digits",
             postgresql_using="gin",
             postgresql_ops={"phone_digits": "gin_trgm_ops"},
-            info={"dialect": "postgresql"},
-        ).ddl_if(dialect="postgresql"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

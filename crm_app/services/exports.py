@@ -152,30 +152,6 @@ def write_xlsx(
     return written
 
 
-def _csv_python(
-    session: Session,
-    principal: Principal,
-    filters: LeadFilters,
-    locale: str,
-    out: IO[bytes],
-    progress: Progress | None,
-) -> int:
-    zone = ZoneInfo(principal.timezone)
-    text = codecs.getwriter("utf-8")(out)
-    writer = csv.writer(text, lineterminator="\r\n")
-    written = 0
-    for written, row in enumerate(_rows(session, principal, filters, locale), start=1):
-        cells = [str(row[0]), *(row[i] or "" for i in range(1, 8))]
-        cells = [c if i in (0, _PHONE_COLUMN) else neutralise(c) for i, c in enumerate(cells)]
-        for value in (row[8], row[9]):
-            local = _local(value, zone)
-            cells.append(local.strftime("%d/%m/%Y %H:%M") if local else "")
-        writer.writerow(cells)
-        if progress and written % _BATCH == 0:
-            progress(written)
-    return written
-
-
 def _sql_neutralised(expression: Any) -> Any:
     first = sa.func.substr(expression, 1, 1)
     return sa.case((first.in_(_DANGEROUS), sa.literal("'") + expression), else_=expression)
@@ -263,9 +239,7 @@ def write_csv(
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow(header_row(locale))
     out.write(header.getvalue().encode())
-    if session.get_bind().dialect.name == "postgresql":
-        return _csv_copy(session, principal, filters, locale, out, progress)
-    return _csv_python(session, principal, filters, locale, out, progress)
+    return _csv_copy(session, principal, filters, locale, out, progress)
 
 
 def export_leads(
@@ -280,8 +254,8 @@ def export_leads(
 ) -> int:
     """Export the filtered leads to ``out``, then audit it (owners and admins only).
 
-    The export reads in a read-only unit of work (on SQLite it never holds the
-    write lock, however long it runs); the audit event is its own transaction.
+    The export reads in a read-only transaction, however long it runs; the
+    audit event is its own transaction.
 
     Raises:
         PermissionDenied: for agents.

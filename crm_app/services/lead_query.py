@@ -333,17 +333,13 @@ def count(session: Session, *, principal: Principal, filters: LeadFilters) -> tu
     within a few percent (leads anchors, section 5.2). Small results, where an
     estimate would be visibly wrong, are counted exactly (capped).
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    estimate = _planner_estimate(session, principal, filters) if postgres else 0
+    estimate = _planner_estimate(session, principal, filters)
     if estimate > ESTIMATE_TRUSTED_ABOVE:
         return estimate, False
     capped = _count_select(principal, filters, col(Lead.id)).limit(COUNT_CAP + 1).subquery()
     found = session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
     if found <= COUNT_CAP:
         return found, True
-    if not postgres:
-        exact = _count_select(principal, filters, sa.func.count(col(Lead.id)))
-        return session.execute(exact).scalar_one(), True
     return max(estimate, found), False
 
 

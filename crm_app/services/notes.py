@@ -199,20 +199,10 @@ def find_attachment(
     session: Session, *, principal: Principal, attachment_id: str
 ) -> tuple[Note, Attachment]:
     """The note and attachment with this id in the principal's business (``NotFound`` otherwise)."""
-    query = select(Note).where(col(Note.business_id) == principal.business_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.where(
-            sa.type_coerce(Note.attachments, JSONB).contains([{"id": attachment_id}])
-        )
-    else:
-        matches = (
-            sa.select(sa.literal(1))
-            .select_from(sa.func.json_each(Note.attachments))
-            .where(
-                sa.func.json_extract(sa.literal_column("json_each.value"), "$.id") == attachment_id
-            )
-        )
-        query = query.where(matches.exists())
+    query = select(Note).where(
+        col(Note.business_id) == principal.business_id,
+        sa.type_coerce(Note.attachments, JSONB).contains([{"id": attachment_id}]),
+    )
     for note in session.exec(query.limit(2)):
         for attachment in note.attachments:
             if attachment["id"] == attachment_id:

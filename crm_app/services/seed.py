@@ -16,9 +16,9 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from crm_app.jobs.pipeline import STEPS
 from crm_app.models import Business, Call, Lead, LeadSource, LeadStatus, Note, Role, User, utcnow
 from crm_app.services import accounts
+from crm_app.services.call_pipeline import STEPS
 from crm_app.services.phones import phone_digits
 from crm_app.settings import get_settings
 

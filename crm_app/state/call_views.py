@@ -6,9 +6,8 @@ from typing import Any
 
 from crm_app.i18n import MESSAGES, translate
 from crm_app.i18n.formats import file_size, local_datetime
-from crm_app.jobs.errors import Said
-from crm_app.jobs.pipeline import STEPS
 from crm_app.models import Call
+from crm_app.services.call_pipeline import STEPS, Said
 from crm_app.services.phones import display_phone
 from crm_app.state.lead_views import duration_text
 

@@ -14,11 +14,11 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from crm_app.db import unit_of_work
-from crm_app.jobs.pipeline import reset_failed
 from crm_app.jobs.queue import enqueue_pipeline
 from crm_app.models import Lead
 from crm_app.services import call_query, calls, statuses
 from crm_app.services.auth import Principal
+from crm_app.services.call_pipeline import reset_failed
 from crm_app.services.errors import DomainError, NotFound
 from crm_app.state.call_views import call_detail_view, call_list_row, step_rows, transcript_rows
 from crm_app.state.session import SessionState, principal_for

@@ -12,11 +12,12 @@ from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
 from crm_app.db import unit_of_work
-from crm_app.jobs.pipeline import STEPS
 from crm_app.models import Call
+from crm_app.services.call_pipeline import STEPS
 from tests.conftest import ROOT
-from tests.e2e.conftest import LiveServer, sign_in
+from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, make_call, make_lead, make_tenant, unique_mobile
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -56,17 +57,17 @@ def simulate_call(server: LiveServer, business_phone: str, caller: str) -> str:
 
 
 def test_a_simulated_call_on_its_lead_has_a_playable_recording_transcript_and_summary(
-    page: Page, live_server: LiveServer
+    page: Page, server: LiveServer
 ) -> None:
     tenant = make_tenant(name="מרפאת הדמו")
     caller = unique_mobile()
-    out = simulate_call(live_server, tenant.business.phone_number, caller)
+    out = simulate_call(server, tenant.business.phone_number, caller)
     lead_path = out.split("open it on its lead: ")[1].split()[0]
     with unit_of_work(read_only=True) as session:
         call = session.exec(select(Call).where(col(Call.business_id) == tenant.id)).one()
     assert call.audio_duration_sec and call.audio_bytes_len
 
-    sign_in(page, live_server, tenant.agent.email, PASSWORD, start=lead_path)
+    sign_in(page, server, tenant.agent.email, PASSWORD, start=lead_path)
     page.click("#tab-calls")
     page.locator("[data-testid=lead-call]").first.click()
     detail = page.locator("#call-detail")
@@ -94,14 +95,12 @@ def test_a_simulated_call_on_its_lead_has_a_playable_recording_transcript_and_su
     expect(page.locator("[data-testid=pipeline-step][data-state=done]")).to_have_count(6)
 
 
-def test_the_calls_page_finds_a_call_by_phone_and_opens_it(
-    page: Page, live_server: LiveServer
-) -> None:
+def test_the_calls_page_finds_a_call_by_phone_and_opens_it(page: Page, server: LiveServer) -> None:
     tenant = make_tenant(name="עסק השיחות")
     caller = unique_mobile()
-    simulate_call(live_server, tenant.business.phone_number, caller)
+    simulate_call(server, tenant.business.phone_number, caller)
     national = "0" + caller[4:6] + "-" + caller[6:]  # +97252xxxxxxx -> 052-xxxxxxx
-    sign_in(page, live_server, tenant.agent.email, PASSWORD, start="/calls")
+    sign_in(page, server, tenant.agent.email, PASSWORD, start="/calls")
     page.fill("#call-search", national)
     page.wait_for_url("**/calls?q=**")
     rows = page.locator("[data-testid=call-row]")
@@ -115,7 +114,7 @@ def test_the_calls_page_finds_a_call_by_phone_and_opens_it(
 
 
 def test_the_open_call_shows_its_post_call_steps_as_they_finish(
-    page: Page, live_server: LiveServer
+    page: Page, server: LiveServer
 ) -> None:
     tenant = make_tenant(name="עסק המעקב")
     lead = make_lead(tenant, name="דנה")
@@ -124,7 +123,7 @@ def test_the_open_call_shows_its_post_call_steps_as_they_finish(
         lead,
         pipeline={"state": "running", "steps": {"download": {"state": "running"}}},
     )
-    sign_in(page, live_server, tenant.agent.email, PASSWORD, start=f"/calls?call={call.id}")
+    sign_in(page, server, tenant.agent.email, PASSWORD, start=f"/calls?call={call.id}")
     expect(page.locator("[data-testid=pipeline-step][data-state=running]")).to_have_count(1)
     expect(page.locator("#call-summary")).to_have_count(0)
 

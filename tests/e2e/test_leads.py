@@ -14,8 +14,9 @@ from playwright.sync_api import Page, expect
 from crm_app.db import unit_of_work
 from crm_app.models import Lead
 from crm_app.services import statuses
-from tests.e2e.conftest import LiveServer, sign_in
+from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, Tenant, make_lead, make_tenant
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -26,11 +27,11 @@ def _open_list(page: Page, server: LiveServer, tenant: Tenant, role: str = "owne
     expect(page).to_have_url(re.compile(r"/leads/?$"))
 
 
-def test_search_finds_the_lead_by_any_phone_variant(page: Page, live_server: LiveServer) -> None:
+def test_search_finds_the_lead_by_any_phone_variant(page: Page, server: LiveServer) -> None:
     tenant = make_tenant()
     make_lead(tenant, name="דנה כהן", phone="+972541234567")
     make_lead(tenant, name="יוסי לוי", phone="+972529876543")
-    _open_list(page, live_server, tenant, "agent")
+    _open_list(page, server, tenant, "agent")
     rows = page.locator("[data-testid=lead-row]")
     expect(rows).to_have_count(2)
     for typed in ("054-123", "0541234567", "+972541234567", "972 54 123 4567"):
@@ -42,9 +43,7 @@ def test_search_finds_the_lead_by_any_phone_variant(page: Page, live_server: Liv
     expect(rows).to_have_count(2)
 
 
-def test_filters_live_in_the_url_survive_reload_and_back(
-    page: Page, live_server: LiveServer
-) -> None:
+def test_filters_live_in_the_url_survive_reload_and_back(page: Page, server: LiveServer) -> None:
     tenant = make_tenant()
     make_lead(tenant, name="ליד חדש")
     contacted = make_lead(tenant, name="ליד שדיברנו איתו")
@@ -53,7 +52,7 @@ def test_filters_live_in_the_url_survive_reload_and_back(
         status = statuses.status_by_key(session, business_id=tenant.id, key="contacted")
         assert lead is not None
         lead.status_id = status.id  # type: ignore[assignment]
-    _open_list(page, live_server, tenant)
+    _open_list(page, server, tenant)
     rows = page.locator("[data-testid=lead-row]")
     expect(rows).to_have_count(2)
     page.click("#status-filter-contacted")
@@ -71,10 +70,10 @@ def test_filters_live_in_the_url_survive_reload_and_back(
     expect(other_tab.locator("[data-testid=lead-row]")).to_have_count(1)
 
 
-def test_closed_status_asks_for_a_reason(page: Page, live_server: LiveServer) -> None:
+def test_closed_status_asks_for_a_reason(page: Page, server: LiveServer) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant, name="מתלבט")
-    _open_list(page, live_server, tenant, "agent")
+    _open_list(page, server, tenant, "agent")
     page.click("text=מתלבט")
     expect(page.locator("#lead-name")).to_have_text("מתלבט")
     page.click("#lead-status")
@@ -95,12 +94,12 @@ def test_closed_status_asks_for_a_reason(page: Page, live_server: LiveServer) ->
 
 
 def test_owner_exports_the_filtered_list_as_csv(
-    page: Page, live_server: LiveServer, tmp_path: Path
+    page: Page, server: LiveServer, tmp_path: Path
 ) -> None:
     tenant = make_tenant()
     make_lead(tenant, name="=cmd|' /C calc'!A0", phone="054-1234567")
     make_lead(tenant, name="לא בסינון", phone="052-7654321")
-    _open_list(page, live_server, tenant)
+    _open_list(page, server, tenant)
     page.fill("#lead-search", "054")
     expect(page.locator("[data-testid=lead-row]")).to_have_count(1)
     page.click("#export-leads")
@@ -115,7 +114,7 @@ def test_owner_exports_the_filtered_list_as_csv(
 
 
 def test_big_export_runs_in_the_background_with_progress(
-    page: Page, live_server: LiveServer, tmp_path: Path
+    page: Page, server: LiveServer, tmp_path: Path
 ) -> None:
     tenant = make_tenant()
     with unit_of_work() as session:
@@ -132,7 +131,7 @@ def test_big_export_runs_in_the_background_with_progress(
                 for i in range(1200)
             ]
         )
-    _open_list(page, live_server, tenant)
+    _open_list(page, server, tenant)
     page.click("#export-leads")
     with page.expect_download(timeout=60_000) as download:
         page.click("#export-xlsx")
@@ -147,11 +146,11 @@ def test_big_export_runs_in_the_background_with_progress(
     assert again.value.suggested_filename.endswith(".xlsx")
 
 
-def test_agents_have_no_export_button(page: Page, live_server: LiveServer) -> None:
+def test_agents_have_no_export_button(page: Page, server: LiveServer) -> None:
     tenant = make_tenant()
     make_lead(tenant)
-    _open_list(page, live_server, tenant, "agent")
+    _open_list(page, server, tenant, "agent")
     expect(page.locator("[data-testid=lead-row]")).to_have_count(1)
     expect(page.locator("#export-leads")).to_have_count(0)
-    response = page.request.get(f"{live_server.url}/api/v1/leads/export?format=csv")
+    response = page.request.get(f"{server.url}/api/v1/leads/export?format=csv")
     assert response.status == 403

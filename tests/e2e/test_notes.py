@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, sign_in
+from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, make_lead, make_tenant
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -26,12 +27,12 @@ def _open_notes(page: Page, server: LiveServer) -> int:
 
 
 def test_file_without_text_is_saved_reloaded_edited_and_downloaded(
-    page: Page, live_server: LiveServer, tmp_path: Path
+    page: Page, server: LiveServer, tmp_path: Path
 ) -> None:
     payload = bytes(range(256)) * 200 + "סוף הקובץ".encode()
     source = tmp_path / "חוזה חתום.bin"
     source.write_bytes(payload)
-    _open_notes(page, live_server)
+    _open_notes(page, server)
     save = page.locator("#note-save")
     expect(save).to_be_disabled()
     page.set_input_files("#note-upload input[type=file]", str(source))
@@ -68,11 +69,11 @@ def test_file_without_text_is_saved_reloaded_edited_and_downloaded(
 
 
 def test_save_waits_for_uploads_and_a_draft_survives_reload(
-    page: Page, live_server: LiveServer, tmp_path: Path
+    page: Page, server: LiveServer, tmp_path: Path
 ) -> None:
     source = tmp_path / "photo.png"
     source.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048)
-    _open_notes(page, live_server)
+    _open_notes(page, server)
     page.fill("#note-text", "טיוטה שלא נשמרה")
     page.set_input_files("#note-upload input[type=file]", str(source))
     expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(1)
@@ -92,13 +93,13 @@ def test_save_waits_for_uploads_and_a_draft_survives_reload(
 
 
 def test_each_file_shows_its_progress_and_save_waits(
-    page: Page, live_server: LiveServer, tmp_path: Path
+    page: Page, server: LiveServer, tmp_path: Path
 ) -> None:
     files = []
     for name in ("first.bin", "second.bin"):
         files.append(tmp_path / name)
         files[-1].write_bytes(os.urandom(6 * 1024 * 1024))
-    _open_notes(page, live_server)
+    _open_notes(page, server)
     page.fill("#note-text", "text is there, but the files are not stored yet")
     expect(page.locator("#note-save")).to_be_enabled()
     page.evaluate("""() => {
@@ -118,8 +119,8 @@ def test_each_file_shows_its_progress_and_save_waits(
     expect(page.locator("#note-save")).to_be_enabled()
 
 
-def test_pasted_and_dropped_files_join_the_draft(page: Page, live_server: LiveServer) -> None:
-    _open_notes(page, live_server)
+def test_pasted_and_dropped_files_join_the_draft(page: Page, server: LiveServer) -> None:
+    _open_notes(page, server)
     page.evaluate("""() => {
         const files = new DataTransfer();
         files.items.add(new File(['pasted bytes'], 'pasted.txt', {type: 'text/plain'}));
@@ -141,19 +142,19 @@ def test_pasted_and_dropped_files_join_the_draft(page: Page, live_server: LiveSe
 
 
 def test_refused_file_shows_a_readable_message(
-    page: Page, live_server: LiveServer, tmp_path: Path
+    page: Page, server: LiveServer, tmp_path: Path
 ) -> None:
     source = tmp_path / "installer.exe"
     source.write_bytes(b"MZ" + b"\x00" * 100)
-    _open_notes(page, live_server)
+    _open_notes(page, server)
     page.set_input_files("#note-upload input[type=file]", str(source))
     expect(page.locator("#note-error")).to_contain_text("installer.exe")
     expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(0)
     expect(page.locator("#note-save")).to_be_disabled()
 
 
-def test_deleting_a_note_asks_first(page: Page, live_server: LiveServer) -> None:
-    _open_notes(page, live_server)
+def test_deleting_a_note_asks_first(page: Page, server: LiveServer) -> None:
+    _open_notes(page, server)
     page.fill("#note-text", "למחיקה")
     expect(page.locator("#note-save")).to_be_enabled()
     page.click("#note-save")

@@ -7,27 +7,28 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, sign_in
+from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, make_lead, make_tenant
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
 
-def test_signed_out_visit_is_redirected_to_login(page: Page, live_server: LiveServer) -> None:
+def test_signed_out_visit_is_redirected_to_login(page: Page, server: LiveServer) -> None:
     for path in ("/leads", "/calls", "/dashboard", "/settings", "/leads/1"):
-        page.goto(live_server.url + path)
+        page.goto(server.url + path)
         expect(page).to_have_url(re.compile(r"/login/?\?next="))
         expect(page.locator("#login-submit")).to_be_visible()
 
 
-def test_login_leads_language_and_logout(page: Page, live_server: LiveServer) -> None:
+def test_login_leads_language_and_logout(page: Page, server: LiveServer) -> None:
     tenant = make_tenant(name="מכון כושר הדר")
     make_lead(tenant, name="דנה כהן", phone="054-1234567")
     make_lead(tenant, name="Adam Smith")
     other = make_tenant()
     make_lead(other, name="ליד של עסק אחר")
 
-    sign_in(page, live_server, tenant.owner.email, PASSWORD)
+    sign_in(page, server, tenant.owner.email, PASSWORD)
     expect(page).to_have_url(re.compile(r"/leads/?$"))
     rows = page.locator("[data-testid=lead-row]")
     expect(rows).to_have_count(2)
@@ -49,12 +50,12 @@ def test_login_leads_language_and_logout(page: Page, live_server: LiveServer) ->
 
     page.click("#logout")
     expect(page).to_have_url(re.compile(r"/login/?$"))
-    page.goto(live_server.url + "/leads")
+    page.goto(server.url + "/leads")
     expect(page).to_have_url(re.compile(r"/login/?\?next="))
 
 
-def test_wrong_password_shows_a_message(page: Page, live_server: LiveServer) -> None:
+def test_wrong_password_shows_a_message(page: Page, server: LiveServer) -> None:
     tenant = make_tenant()
-    sign_in(page, live_server, tenant.agent.email, "definitely wrong")
+    sign_in(page, server, tenant.agent.email, "definitely wrong")
     expect(page.locator("#login-error")).to_contain_text("אימייל או סיסמה שגויים")
     expect(page.locator("#login-email")).to_have_value(tenant.agent.email)

@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import col, select
 
 from crm_app.db import unit_of_work
-from crm_app.jobs.pipeline import STEPS, reset_failed, run_pipeline, step_states
+from crm_app.jobs.pipeline import run_pipeline
 from crm_app.models import AuditEvent, Lead, LeadStatus, LeadStatusChange, Note, Role
 from crm_app.services import calls, leads, statuses, storage
+from crm_app.services.call_pipeline import STEPS, reset_failed, step_states
 from crm_app.services.errors import NotFound, PermissionDenied
 from crm_app.state.call_views import step_rows
 from tests.factories import Tenant, make_tenant

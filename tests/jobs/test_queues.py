@@ -1,8 +1,9 @@
-"""Where runs go: the in-process queue (SQLite) and procrastinate workers (Postgres)."""
+"""Where runs go: procrastinate jobs, run by workers (in-process here, or real processes)."""
 
 from __future__ import annotations
 
-import functools
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,11 +17,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from crm_app.db import unit_of_work
-from crm_app.jobs import hooks
-from crm_app.jobs.pipeline import run_pipeline, step_states
-from crm_app.jobs.queue import LocalQueue, ProcrastinateQueue, enqueue_pipeline, use_queue
-from crm_app.models import Call, Lead, Note, utcnow
+from crm_app.jobs import hooks, tasks, worker
+from crm_app.jobs.queue import ProcrastinateQueue, enqueue_pipeline, use_queue
+from crm_app.models import Lead, Note
 from crm_app.services import calls
+from crm_app.services.call_pipeline import step_states
+from crm_app.settings import get_settings
 from tests.conftest import Database
 from tests.factories import Tenant
 from tests.jobs.conftest import Outside, finished_call, load, recorded
@@ -51,10 +53,11 @@ class Recorder:
 def recorder() -> Iterator[Recorder]:
     recorder = Recorder()
     previous = use_queue(recorder)
-    hooks.install()
     yield recorder
-    crm.listeners.remove(hooks.on_call_event)
     use_queue(previous)
+
+
+EVENTS = hooks.on_call_event  # what the server wires into the bridge
 
 
 # ---- the bridge's events start runs ---------------------------------------------------------
@@ -62,7 +65,7 @@ def test_the_bridge_finalizing_a_call_runs_it_now_and_books_a_last_run(
     tenant: Tenant, lead: Lead, recorder: Recorder
 ) -> None:
     call_id = finished_call(tenant, lead, finalized=False, recording_status=None)
-    crm.notify(call_id, "finalized")
+    crm.notify(EVENTS, call_id, "finalized")
     assert recorder.runs == [(call_id, False, 0.0), (call_id, True, 600)]
     assert load(call_id).pipeline["state"] == "queued"  # the intent is on the call
 
@@ -77,10 +80,10 @@ def test_a_recording_callback_before_the_call_row_starts_the_pipeline_when_it_ap
         "RecordingStatus": "completed",
         "RecordingDuration": "12",
     }
-    crm.record_callback("recording", form)  # Twilio was faster than our webhook
+    crm.record_callback(EVENTS, "recording", form)  # Twilio was faster than our webhook
     assert recorder.runs == []
 
-    crm.start_call(tenant.business, call_sid, lead.phone_e164, tenant.business.phone_number)
+    crm.start_call(EVENTS, tenant.business, call_sid, lead.phone_e164, tenant.business.phone_number)
 
     with unit_of_work(read_only=True) as session:
         call = calls.call_by_sid(session, call_sid)
@@ -94,83 +97,57 @@ def test_a_final_status_books_a_last_run_for_a_call_the_bridge_never_finalized(
     tenant: Tenant, lead: Lead, recorder: Recorder
 ) -> None:
     call_id = finished_call(tenant, lead, finalized=False, recording_status=None)
-    crm.record_callback("status", {"CallSid": load(call_id).call_sid, "CallStatus": "completed"})
+    crm.record_callback(
+        EVENTS, "status", {"CallSid": load(call_id).call_sid, "CallStatus": "completed"}
+    )
     assert recorder.runs == [(call_id, True, 600)]
 
 
-def test_a_failing_listener_does_not_stop_the_others(
-    tenant: Tenant, lead: Lead, recorder: Recorder, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_failing_listener_does_not_stop_the_call(caplog: pytest.LogCaptureFixture) -> None:
     def broken(call_id: int, event: str) -> None:
         raise RuntimeError("listener bug")
 
-    crm.listeners.insert(0, broken)
-    try:
-        crm.notify(7, "recording")
-    finally:
-        crm.listeners.remove(broken)
-    assert recorder.runs == [(7, False, 0.0)]
+    crm.notify(broken, 7, "recording")  # returns: the bridge goes on with the call
     assert "call_listener_failed" in caplog.text
 
 
-# ---- the in-process queue (SQLite) ----------------------------------------------------------
-def test_the_local_queue_retries_a_run_that_raised() -> None:
+# ---- a worker in this process -----------------------------------------------------------------
+def test_a_run_that_raised_is_retried_by_the_worker(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     attempts: list[int] = []
 
-    def flaky(call_id: int, *, final: bool = False) -> str:
+    def flaky(call_id: int, *, final: bool = False, config: object = None) -> str:
         attempts.append(call_id)
-        if len(attempts) < 3:
-            raise sa.exc.OperationalError("SELECT 1", {}, Exception("database is locked"))
+        if len(attempts) == 1:
+            raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
         return "done"
 
-    queue = LocalQueue(flaky, backoff=0.05)
-    queue.enqueue(5)
-    wait_for(lambda: len(attempts) == 3, what="three attempts")
-    assert queue.wait_idle(5)
-    assert attempts == [5, 5, 5]
-    queue.stop()
+    monkeypatch.setattr(tasks, "run_pipeline", flaky)
+    queue = ProcrastinateQueue(db.url, queue=f"test-retry-{os.getpid()}")
+    queue.enqueue(424242)
+
+    async def work_until_retried() -> None:
+        running = asyncio.get_running_loop().create_task(
+            worker.work(db.url, get_settings(), queues=[queue.queue], install_signal_handlers=False)
+        )
+        try:
+            async with asyncio.timeout(30):
+                while await asyncio.to_thread(jobs_of, 424242) != [("succeeded", 2)]:
+                    await asyncio.sleep(0.05)
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+
+    try:
+        asyncio.run(work_until_retried())
+    finally:
+        queue.close()
+    assert attempts == [424242, 424242]  # one failed attempt, then the success
 
 
-def test_the_local_queue_drops_a_duplicate_that_has_not_started_and_honours_delays() -> None:
-    ran: list[tuple[int, bool]] = []
-    queue = LocalQueue(lambda call_id, final=False: ran.append((call_id, final)) or "done")
-    queue.enqueue(1, delay=0.3)
-    queue.enqueue(1, delay=0.3)
-    queue.enqueue(2, final=True, delay=60)
-    time.sleep(0.1)
-    assert ran == []  # not due yet
-    wait_for(lambda: ran == [(1, False)], within=5)
-    assert queue.wait_idle(2)
-    assert ran == [(1, False)]  # the duplicate was dropped; the delayed final run waits
-    queue.stop()
-
-
-def test_after_a_restart_the_local_queue_resumes_cut_short_runs(
-    tenant: Tenant, lead: Lead, outside: Outside
-) -> None:
-    interrupted = finished_call(tenant, lead, recording_status=None)
-    waiting = finished_call(tenant, lead, recording_status="in-progress")
-    finished = finished_call(tenant, lead, recording_status=None)
-    with unit_of_work() as session:
-        for call_id, state in ((interrupted, "running"), (waiting, "waiting")):
-            call = session.get(Call, call_id)
-            assert call is not None
-            call.pipeline = {"state": state, "steps": {}}
-            call.ended_at = utcnow()
-    run_pipeline(finished, config=outside.config)
-
-    queue = LocalQueue(functools.partial(run_pipeline, config=outside.config))
-    resumed = queue.resume()  # (other tests' calls in this database may be resumed too)
-    assert interrupted in resumed and waiting in resumed and finished not in resumed
-    assert queue.wait_idle(60)
-
-    assert load(interrupted).pipeline["state"] == "done"
-    assert load(waiting).pipeline["state"] == "waiting"  # its last run is booked for later
-    assert load(finished).pipeline["steps"]["summarize"]["attempts"] == 1  # not run again
-    queue.stop()
-
-
-# ---- procrastinate workers (Postgres) --------------------------------------------------------
+# ---- worker processes --------------------------------------------------------------------------
 def worker_env(db: Database, outside: Outside) -> dict[str, str]:
     env = dict(os.environ)
     env |= {
@@ -217,16 +194,16 @@ def jobs_of(call_id: int) -> list[tuple[str, int]]:
 
 
 def test_a_worker_runs_deferred_pipelines_and_duplicates_are_not_queued(
-    pg: Database, tenant: Tenant, lead: Lead, outside: Outside, tmp_path: Path
+    db: Database, tenant: Tenant, lead: Lead, outside: Outside, tmp_path: Path
 ) -> None:
     call_id = recorded(tenant, lead, outside)
-    queue = ProcrastinateQueue(pg.url)
+    queue = ProcrastinateQueue(db.url)
     previous = use_queue(queue)
     try:
         enqueue_pipeline(call_id)
         enqueue_pipeline(call_id)  # the same trigger twice: one waiting job
         assert jobs_of(call_id) == [("todo", 0)]
-        worker = start_worker(worker_env(pg, outside), tmp_path / "worker.log")
+        worker = start_worker(worker_env(db, outside), tmp_path / "worker.log")
         try:
             wait_for(lambda: load(call_id).pipeline.get("state") == "done", what="the pipeline")
         finally:
@@ -242,16 +219,16 @@ def test_a_worker_runs_deferred_pipelines_and_duplicates_are_not_queued(
 
 
 def test_a_worker_killed_mid_job_is_retried_by_another_that_completes_it(
-    pg: Database, tenant: Tenant, lead: Lead, outside: Outside, tmp_path: Path
+    db: Database, tenant: Tenant, lead: Lead, outside: Outside, tmp_path: Path
 ) -> None:
     call_id = recorded(tenant, lead, outside)
     outside.openai.transcription_delay = 60  # the first worker hangs inside the transcription
-    queue = ProcrastinateQueue(pg.url)
+    queue = ProcrastinateQueue(db.url)
     try:
         queue.enqueue(call_id)
     finally:
         queue.close()
-    env, log = worker_env(pg, outside), tmp_path / "workers.log"
+    env, log = worker_env(db, outside), tmp_path / "workers.log"
 
     first = start_worker(env, log)
     try:

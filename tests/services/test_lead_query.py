@@ -186,7 +186,7 @@ def test_count_is_exact_below_the_cap(db: Database) -> None:
         )
 
 
-def test_count_above_the_cap_uses_an_estimate_on_postgres(pg: Database) -> None:
+def test_count_above_the_cap_uses_an_estimate_on_postgres(db: Database) -> None:
     tenant = make_tenant()
     with unit_of_work() as session:
         status = statuses.default_status(session, business_id=tenant.id)

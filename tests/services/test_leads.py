@@ -240,7 +240,7 @@ def test_a_status_in_use_cannot_be_deleted(db: Database) -> None:
         assert session.exec(select(LeadStatus).where(LeadStatus.business_id == tenant.id)).all()
 
 
-def test_hebrew_trigrams_work_in_the_test_database(pg: Database) -> None:
+def test_hebrew_trigrams_work_in_the_test_database(db: Database) -> None:
     with unit_of_work() as session:
         trigrams = session.connection().exec_driver_sql("SELECT show_trgm('כהן')").scalar()
     assert trigrams  # a C ctype would give {} and make Hebrew search scan everything

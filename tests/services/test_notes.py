@@ -241,7 +241,7 @@ def test_a_stale_tab_cannot_overwrite_newer_text_but_files_merge(db: Database) -
     assert saved.text == "v2" and [a["name"] for a in saved.attachments] == ["one.txt", "two.txt"]
 
 
-def test_two_agents_adding_files_at_the_same_moment_both_keep_them(pg: Database) -> None:
+def test_two_agents_adding_files_at_the_same_moment_both_keep_them(db: Database) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant)
     with unit_of_work() as session:

@@ -4,14 +4,19 @@ The bridge runs in this process on a local port, against the configured
 database, with the bundled fakes standing in for OpenAI (Realtime and HTTP)
 and Twilio (media stream and REST). After the call, the fake Twilio finishes
 the dual-channel recording and sends its signed callback, and the post-call
-pipeline runs here, against the same fakes: the call then appears on the
-caller's lead with its recording, transcript, summary and summary note.
+pipeline runs as procrastinate jobs on a queue of this process's own, worked
+here against the same fakes (a server's workers, which talk to the real
+services, never see them): the call then appears on the caller's lead with its
+recording, transcript, summary and summary note.
+
+This module is a composition root, like the server: it wires the bridge, the
+job queue and the fakes together. Nothing in the application imports it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -22,16 +27,15 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from crm_app.db import unit_of_work
-from crm_app.jobs import ai, hooks, recording
+from crm_app.db import database_url, unit_of_work
+from crm_app.jobs import config as jobs_config
+from crm_app.jobs import hooks, queue, worker
 from crm_app.jobs.config import PipelineConfig
-from crm_app.jobs.pipeline import run_pipeline
-from crm_app.jobs.queue import JobQueue, LocalQueue, use_queue
 from crm_app.models import Business, Call
-from crm_app.services import accounts
+from crm_app.services import accounts, seed
 from crm_app.services.errors import DomainError
 from crm_app.services.phones import normalize_phone
-from voice_bridge import crm
+from crm_app.settings import get_settings
 from voice_bridge.app import create_bridge
 from voice_bridge.config import BridgeConfig
 from voice_bridge.testing.audio import clip, silence
@@ -70,7 +74,7 @@ class Simulated:
 
 
 def pick_business(phone: str | None) -> Business:
-    """The business to call: by its number, or the only (or demo) one."""
+    """The business to call: by its number, else the only one, else the demo's first."""
     with unit_of_work() as session:
         if phone:
             found = accounts.business_by_phone(session, phone_e164=normalize_phone(phone))
@@ -78,9 +82,12 @@ def pick_business(phone: str | None) -> Business:
                 raise DomainError(f"no business has the number {phone}")
             return found
         businesses = list(session.exec(select(Business).limit(2)))
-    if len(businesses) != 1:
-        raise DomainError("there is more than one business (or none): pass --business-phone")
-    return businesses[0]
+        demo = accounts.business_by_phone(session, phone_e164=seed.DEMO_BUSINESS_PHONE)
+    if len(businesses) == 1:
+        return businesses[0]
+    if demo is not None:
+        return demo
+    raise DomainError("there is more than one business (or none): pass --business-phone")
 
 
 async def simulate(
@@ -120,43 +127,114 @@ async def simulate(
                 twilio_auth_token=token,
                 twilio_api_base_url=rest_url,
             )
-            bridge = create_bridge(config)
-            jobs = _pipeline_here(config, f"{http_url}/v1")
-            async with serve(Starlette(routes=[Mount("/twilio", app=bridge)])) as url:
-                rest.deliver_to[config.public_base_url] = url
-                call = FakeTwilioCall(
-                    base_url=url,
-                    public_base_url=config.public_base_url,
-                    auth_token=token,
-                    account_sid=account,
-                    to=business.phone_number,
-                    from_=from_number,
-                )
-                rest.on_hangup[call.call_sid] = lambda: asyncio.get_running_loop().create_task(
-                    call.stop()
-                )
-                await call.place()
-                await call.connect()
-                await call.listen()  # the caller hears the greeting out, then speaks
-                speech = audio or clip(f"{locale}_caller")
-                await call.stream(silence(400) + speech + silence(1200))
-                await asyncio.wait_for(call.wait_closed(within=30), 35)
-                written = await _written(call.call_sid)
-                await _twilio_wraps_up(call, rest)
-                await asyncio.to_thread(jobs.wait_idle, 120)
+            async with _pipeline_here(config, f"{http_url}/v1") as jobs:
+                bridge = create_bridge(config, events=hooks.on_call_event)
+                written = await _place_call(bridge, business, config, rest, from_number, audio)
+                state = await jobs.settled(written.call_id, within=120)
                 if after_call is not None:
-                    after_call(call, rest, config)
+                    after_call(*written.parts)
     finally:
         await fake.stop()
-        _restore_pipeline()
-    return replace(written, pipeline=await _pipeline_state(written.call_id))
+    return replace(written.result, pipeline=state)
 
 
-_previous: list[JobQueue | None] = []
+@dataclass(frozen=True)
+class _Placed:
+    """A finished simulated call, and the fakes that took part (for tests' checks)."""
+
+    result: Simulated
+    parts: tuple[FakeTwilioCall, FakeTwilioRest, BridgeConfig]
+
+    @property
+    def call_id(self) -> int:
+        return self.result.call_id
 
 
-def _pipeline_here(bridge: BridgeConfig, openai_base_url: str) -> LocalQueue:
-    """Run the post-call pipeline in this process, against the simulator's fakes."""
+async def _place_call(
+    bridge: Starlette,
+    business: Business,
+    config: BridgeConfig,
+    rest: FakeTwilioRest,
+    from_number: str,
+    audio: bytes | None,
+) -> _Placed:
+    """Ring the business through the bridge, talk, hang up, and let Twilio wrap up."""
+    locale = "en" if business.locale == "en" else "he"
+    async with serve(Starlette(routes=[Mount("/twilio", app=bridge)])) as url:
+        rest.deliver_to[config.public_base_url] = url
+        call = FakeTwilioCall(
+            base_url=url,
+            public_base_url=config.public_base_url,
+            auth_token=config.twilio_auth_token,
+            account_sid=config.twilio_account_sid,
+            to=business.phone_number,
+            from_=from_number,
+        )
+        rest.on_hangup[call.call_sid] = lambda: asyncio.get_running_loop().create_task(call.stop())
+        await call.place()
+        await call.connect()
+        await call.listen()  # the caller hears the greeting out, then speaks
+        speech = audio or clip(f"{locale}_caller")
+        await call.stream(silence(400) + speech + silence(1200))
+        await asyncio.wait_for(call.wait_closed(within=30), 35)
+        written = await _written(call.call_sid)
+        await _twilio_wraps_up(call, rest)
+    return _Placed(written, (call, rest, config))
+
+
+class _PipelineHere:
+    """The post-call pipeline of simulated calls: a private queue, worked in this process."""
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.config = config
+        self.name = f"simulated-{secrets.token_hex(4)}"
+        self.queue = queue.ProcrastinateQueue(database_url(), queue=self.name)
+
+    async def __aenter__(self) -> _PipelineHere:
+        self._previous = (queue.use_queue(self.queue), jobs_config.use_config(self.config))
+        self._worker = asyncio.get_running_loop().create_task(
+            worker.work(
+                database_url(),
+                get_settings(),
+                queues=[self.name],
+                install_signal_handlers=False,
+            )
+        )
+        return self
+
+    async def settled(self, call_id: int, *, within: float) -> str:
+        """Wait until the call's pipeline is done or failed (or ``within`` seconds pass)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (state := await _pipeline_state(call_id)) not in ("done", "failed"):
+            if self._worker.done():
+                self._worker.result()  # the worker's own failure, if it had one
+                return state
+            if loop.time() > deadline:
+                return state
+            await asyncio.sleep(0.1)
+        return state
+
+    async def __aexit__(self, *_: object) -> None:
+        self._worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._worker
+        await asyncio.to_thread(self._forget_waiting_jobs)
+        self.queue.close()
+        previous_queue, previous_config = self._previous
+        queue.use_queue(previous_queue)
+        jobs_config.use_config(previous_config)
+
+    def _forget_waiting_jobs(self) -> None:
+        """Drop the late "go on without a recording" run: no worker will ever take this queue."""
+        manager = self.queue.app().job_manager
+        for job in manager.list_jobs(queue=self.name, status="todo"):
+            assert job.id is not None
+            manager.cancel_job_by_id(job.id, delete_job=True)
+
+
+def _pipeline_here(bridge: BridgeConfig, openai_base_url: str) -> _PipelineHere:
+    """Run the post-call pipeline here, against the simulator's fakes."""
     config = replace(
         PipelineConfig.from_settings(),
         twilio_account_sid=bridge.twilio_account_sid,
@@ -166,19 +244,7 @@ def _pipeline_here(bridge: BridgeConfig, openai_base_url: str) -> LocalQueue:
         openai_base_url=openai_base_url,
         recording_ready_timeout=10.0,
     )
-    queue = LocalQueue(functools.partial(run_pipeline, config=config))
-    _previous.append(use_queue(queue))
-    hooks.install()
-    return queue
-
-
-def _restore_pipeline() -> None:
-    ai.close_clients()  # their connections point at the simulator's fakes
-    recording.close_client()
-    if hooks.on_call_event in crm.listeners:
-        crm.listeners.remove(hooks.on_call_event)
-    if _previous:
-        use_queue(_previous.pop())
+    return _PipelineHere(config)
 
 
 async def _twilio_wraps_up(call: FakeTwilioCall, rest: FakeTwilioRest) -> None:
