@@ -37,7 +37,9 @@ class Playout:
     """Audio sent to Twilio, acknowledged by marks, per playback generation.
 
     A ``clear`` starts a new generation: marks from before it are ignored,
-    whether Twilio echoes them or drops them.
+    whether Twilio echoes them or drops them. The items an interruption cut
+    are muted: the ``clear`` dropped the rest of their audio, so they are no
+    longer playing, and they are truncated once, at what was heard.
     """
 
     generation: int = 0
@@ -74,8 +76,18 @@ class Playout:
         return item_id
 
     def unplayed(self) -> list[str]:
-        """Items sent but not yet heard to the end, in playback order."""
-        return [i for i in self.order if self.items[i].sent_ms > self.items[i].acked_ms]
+        """Items still playing (sent, not heard to the end, not cut off), in playback order.
+
+        A muted item's unheard audio was dropped by the ``clear``, and its marks
+        belong to an old generation, so its ``acked_ms`` stays short of
+        ``sent_ms`` for good: counting it here would have a later interruption
+        truncate it again, at a point past its truncated length.
+        """
+        return [
+            i
+            for i in self.order
+            if i not in self.muted and self.items[i].sent_ms > self.items[i].acked_ms
+        ]
 
     def heard_ms(self, item_id: str, now: float) -> float:
         """How much of an item the caller has heard by ``now`` (an estimate past the last mark)."""
@@ -91,7 +103,12 @@ class Playout:
         return item is not None and item.generated_ms > 0 and item.acked_ms >= item.generated_ms
 
     def interrupt(self, now: float) -> list[Truncation]:
-        """Barge-in: what to truncate; mutes the items and starts a new generation."""
+        """Barge-in: what to truncate; mutes the items and starts a new generation.
+
+        Only the item being heard is truncated; the ones queued behind it are
+        muted unheard. Items an earlier interruption muted are not playing, so
+        they are never truncated twice.
+        """
         pending = self.unplayed()
         truncations = []
         for index, item_id in enumerate(pending):

@@ -82,6 +82,37 @@ async def test_barge_in_clears_truncates_within_bounds_and_drops_late_audio(
     _no_errors(caplog)
 
 
+async def test_a_turn_barged_in_twice_is_truncated_once_within_its_length(
+    voice_tenant: Tenant,
+) -> None:
+    # A 4 s greeting generated far ahead of playback: the caller speaks over it, and
+    # speaks again before the agent answers.
+    fake = FakeRealtime(reply_audio=clip("he_agent")[:32000], chunk_ms=200, chunk_delay=0.02)
+    async with harness(voice_tenant, fake) as h:
+        caller = h.caller(on_clear="echo")  # the cleared marks come back after the clear
+        await caller.place()
+        await caller.connect()
+        session = await fake.wait_session()
+        await until(lambda: len(caller.report.marks_sent_back) >= 3)
+        item_id = caller.report.marks_sent_back[0].split(":")[1]
+        await session.speech_started()
+        await until(lambda: any(e["type"] == "conversation.item.truncated" for e in session.sent))
+        await session.speech_started()
+        await session.respond(audio=silence(200))  # the agent's answer, after both
+        await until(lambda: caller.report.audio_after_clear > 0)
+        await caller.stop()
+        await _finalized(caller.call_sid)
+        async with asyncio.timeout(5):
+            await session.closed.wait()  # the fake has handled every event the bridge sent
+    assert [e["error"] for e in session.sent if e["type"] == "error"] == []
+    truncates = [e for e in session.received if e["type"] == "conversation.item.truncate"]
+    length = session.audio_items[item_id].generated_ms
+    for truncate in truncates:  # each within the item's length, as generated or truncated
+        assert 0 < truncate["audio_end_ms"] <= length
+        length = truncate["audio_end_ms"]
+    assert [e["item_id"] for e in truncates] == [item_id]
+
+
 async def test_without_server_interruption_the_bridge_cancels_only_an_active_response(
     voice_tenant: Tenant,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from typing import Any
 
 import pydantic
 import pytest
@@ -120,6 +121,48 @@ async def test_the_sdk_talks_to_the_fake_and_every_event_is_a_valid_ga_event() -
         await fake.stop()
     validate_all(fake.sessions[0])
     assert SERVER_EVENT.validate_python(fake.sessions[0].sent[0]).type == "session.created"
+
+
+async def test_the_fake_rejects_a_truncate_past_an_already_truncated_length() -> None:
+    fake = FakeRealtime(reply_audio=silence(1000), reply_text="Hello")
+    url = await fake.start()
+    client = AsyncOpenAI(api_key="sk-test", base_url=url)
+    try:
+        async with client.realtime.connect(model="gpt-realtime-2.1") as conn:
+            await _events(conn, "session.created")
+            await conn.send_raw(json.dumps({"type": "response.create"}))
+            spoken = await _events(conn, "response.done")
+            item = next(e for e in spoken if e["type"] == "response.output_audio.delta")["item_id"]
+
+            async def truncate(end_ms: int, event_id: str) -> dict[str, Any]:
+                await conn.send_raw(
+                    json.dumps(
+                        {
+                            "type": "conversation.item.truncate",
+                            "event_id": event_id,
+                            "item_id": item,
+                            "content_index": 0,
+                            "audio_end_ms": end_ms,
+                        }
+                    )
+                )
+                reply: dict[str, Any] = json.loads(await conn.recv_bytes())
+                return reply
+
+            assert (await truncate(502, "evt_1"))["type"] == "conversation.item.truncated"
+            error = await truncate(521, "evt_2")
+            assert error["type"] == "error"
+            assert error["error"]["code"] == "item_truncate_invalid_audio_end_ms"
+            assert error["error"]["param"] == "audio_end_ms"
+            assert error["error"]["event_id"] == "evt_2"
+            message = error["error"]["message"]
+            assert "Audio content of 502ms is already shorter than 521ms" in message
+            shorter = await truncate(400, "evt_3")  # shorter still is allowed
+            assert shorter["type"] == "conversation.item.truncated"
+    finally:
+        await client.close()
+        await fake.stop()
+    validate_all(fake.sessions[0])
 
 
 async def test_the_fake_rejects_a_connection_without_a_key() -> None:

@@ -18,7 +18,7 @@ from crm_app.services import booking, calls
 from tests.factories import Tenant
 from tests.voice.conftest import set_business
 from voice_bridge import security
-from voice_bridge.playout import Playout
+from voice_bridge.playout import Playout, Truncation
 from voice_bridge.session_config import AgentProfile, VadConfig, build_session_update
 from voice_bridge.tools import APPOINTMENT_TOOLS, CallContext, run_tool
 
@@ -115,6 +115,17 @@ def test_interrupt_with_nothing_acked_is_bounded_by_generated() -> None:
     playout.on_delta("item1", 400, now=0.0)  # 50 ms generated
     [cut] = playout.interrupt(now=5.0)
     assert cut.audio_end_ms == 50
+
+
+def test_a_turn_interrupted_twice_is_truncated_once() -> None:
+    playout = Playout()
+    for _ in range(10):  # 10 x 100 ms sent at t=0
+        playout.on_delta("item1", 800, now=0.0)
+    playout.on_mark("0:item1:500", now=0.5)  # 500 ms heard at t=0.5
+    assert playout.interrupt(now=0.502) == [Truncation("item1", 502)]
+    assert playout.on_mark("0:item1:600", now=0.51) is None  # a mark echoed after the clear
+    assert playout.interrupt(now=0.521) == []  # not again, and never at 521 ms
+    assert playout.unplayed() == []  # the clear dropped the rest: nothing is playing
 
 
 async def test_tools_validate_arguments_and_report_errors(voice_tenant: Tenant) -> None:

@@ -97,6 +97,12 @@ class AudioItem:
 
     generated_ms: int = 0
     transcript: str = ""
+    truncated_ms: int | None = None  # where the last truncate cut the audio
+
+    @property
+    def length_ms(self) -> int:
+        """How long the item's audio is now: as generated, or as truncated."""
+        return self.generated_ms if self.truncated_ms is None else self.truncated_ms
 
 
 class FakeSession:
@@ -127,19 +133,30 @@ class FakeSession:
         self.sent.append(event)
         await self.ws.send(json.dumps(event))
 
-    async def error(self, code: str, message: str, param: str | None = None) -> None:
-        """An ``error`` event, as the real API sends for a bad client event."""
-        await self.send(
-            {
-                "type": "error",
-                "error": {
-                    "type": "invalid_request_error",
-                    "code": code,
-                    "message": message,
-                    "param": param,
-                },
-            }
-        )
+    async def error(
+        self,
+        code: str,
+        message: str,
+        param: str | None = None,
+        client_event_id: str | None = None,
+    ) -> None:
+        """An ``error`` event, as the real API sends for a bad client event.
+
+        Args:
+            code: The error code (``error.code``).
+            message: The human-readable message.
+            param: The offending parameter, if any.
+            client_event_id: The ``event_id`` of the client event at fault, if it had one.
+        """
+        error: dict[str, Any] = {
+            "type": "invalid_request_error",
+            "code": code,
+            "message": message,
+            "param": param,
+        }
+        if client_event_id is not None:
+            error["event_id"] = client_event_id
+        await self.send({"type": "error", "error": error})
 
     # ---- receiving -----------------------------------------------------------------------
     async def serve(self) -> None:
@@ -435,20 +452,25 @@ class FakeSession:
         await self.finish_response("cancelled", "client_cancelled")
 
     async def on_truncate(self, event: dict[str, Any]) -> None:
-        """Truncate an item's audio; beyond what was generated is an error."""
+        """Truncate an item's audio; beyond its length (as generated or truncated) is an error."""
         item_id, end = event.get("item_id", ""), int(event.get("audio_end_ms", 0))
         item = self.audio_items.get(item_id)
         if item is None:
             await self.error(
-                "item_truncate_invalid_item_id", f"Item {item_id} not found", "item_id"
+                "item_truncate_invalid_item_id",
+                f"Item {item_id} not found",
+                "item_id",
+                event.get("event_id"),
             )
-        elif end > item.generated_ms:
+        elif end > item.length_ms:
             await self.error(
-                "invalid_value",
-                f"Audio content of {item.generated_ms}ms is already shorter than {end}ms",
+                "item_truncate_invalid_audio_end_ms",
+                f"Audio content of {item.length_ms}ms is already shorter than {end}ms",
                 "audio_end_ms",
+                event.get("event_id"),
             )
         else:
+            item.truncated_ms = end
             item.transcript = ""  # the server forgets what the caller never heard
             await self.send(
                 {
