@@ -32,6 +32,17 @@ class Truncation:
     audio_end_ms: int
 
 
+def _exact_ms(ms: float) -> str:
+    """``ms`` as a mark name carries it, without rounding (``"500"``, ``"4012.375"``).
+
+    A delta can hold any number of bytes, so an item's length is a multiple of
+    1/8 ms, which a float and three decimals both hold exactly. Rounding it
+    would leave the last mark short of what was sent: the item would never be
+    heard to the end (no hang-up after a goodbye, a false barge-in later).
+    """
+    return f"{ms:.3f}".rstrip("0").rstrip(".")
+
+
 @dataclass
 class Playout:
     """Audio sent to Twilio, acknowledged by marks, per playback generation.
@@ -61,7 +72,7 @@ class Playout:
         ms = nbytes / BYTES_PER_MS
         item.generated_ms += ms
         item.sent_ms += ms
-        return f"{self.generation}:{item_id}:{int(item.sent_ms)}"
+        return f"{self.generation}:{item_id}:{_exact_ms(item.sent_ms)}"
 
     def on_mark(self, name: str, now: float) -> str | None:
         """Record a mark echo; returns the item it completed up to, if it counts."""

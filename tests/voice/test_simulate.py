@@ -13,7 +13,9 @@ from crm_app.__main__ import main
 from crm_app.db import unit_of_work
 from crm_app.models import Call, Note
 from crm_app.services import storage
-from tests.factories import Tenant
+from crm_app.simulate import simulate
+from tests.conftest import Database
+from tests.factories import Tenant, make_tenant
 from voice_bridge.testing.audio import clip
 
 
@@ -67,3 +69,27 @@ def test_simulate_call_puts_a_call_with_its_transcript_on_the_lead(
         ("call_summary", call.lead_id, call.summary)
     ]
     assert call.pipeline["state"] == "done"
+
+
+async def test_simulated_call_lands_for_an_english_business(db: Database) -> None:
+    # The English clips are not whole milliseconds long (en_agent is 4012.375 ms):
+    # the agent's goodbye must still count as heard to the end, so the agent hangs up.
+    tenant = make_tenant(name="Bright Smile", locale="en")
+    simulated = await simulate(
+        business_phone=tenant.business.phone_number,
+        from_number="+12125550199",
+        audio=clip("en_caller")[:16000],
+    )
+    assert simulated.end_reason == "agent_goodbye" and simulated.pipeline == "done"
+    with unit_of_work() as session:
+        call = session.get(Call, simulated.call_id)
+    assert call is not None and call.lead_id is not None and call.lead_id == simulated.lead_id
+    realtime = call.realtime_transcript
+    assert [(u["speaker"], u["interrupted"]) for u in realtime] == [
+        ("agent", False),  # the greeting, heard out: the caller did not barge in on it
+        ("caller", False),
+        ("agent", False),
+    ]
+    assert realtime[0]["text"].startswith("Hello, this is the digital assistant")
+    assert realtime[1]["text"] == "Hello, I would like to book an appointment"
+    assert realtime[2]["text"].endswith("Goodbye")

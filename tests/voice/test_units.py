@@ -110,6 +110,14 @@ def test_truncation_is_what_was_heard_never_more_than_generated() -> None:
     assert playout.on_mark("0:item1:500", now=0.4) is None  # marks of the old generation too
 
 
+def test_an_item_of_no_whole_milliseconds_is_heard_to_the_end_at_its_last_mark() -> None:
+    playout = Playout()
+    for nbytes in (800, 800, 99):  # 212.375 ms: deltas hold any number of bytes
+        mark = playout.on_delta("item1", nbytes, now=0.0)
+    assert mark is not None and playout.on_mark(mark, now=0.3) == "item1"
+    assert playout.fully_played("item1") and playout.unplayed() == []
+
+
 def test_interrupt_with_nothing_acked_is_bounded_by_generated() -> None:
     playout = Playout()
     playout.on_delta("item1", 400, now=0.0)  # 50 ms generated
