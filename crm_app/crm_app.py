@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import reflex as rx
+from starlette.routing import Route
 
 from crm_app.api.server import create_backend
 from crm_app.db import get_engine
@@ -18,14 +19,18 @@ from crm_app.pages.lead import lead_page
 from crm_app.pages.leads import leads_page
 from crm_app.pages.login import login_page
 from crm_app.pages.settings import settings_page
+from crm_app.state import socket
 from crm_app.state.calls import CallsState
 from crm_app.state.dashboard import DashboardState
+from crm_app.state.failures import on_backend_error
+from crm_app.state.guard import SessionGuard
 from crm_app.state.lead import LeadState
 from crm_app.state.leads import LeadsState
 from crm_app.state.login import LoginState
 from crm_app.state.notes import NotesState
 from crm_app.state.session import SessionState
 from crm_app.state.settings import SettingsState
+from crm_app.state.uploads import upload_endpoint
 from voice_bridge.app import create_bridge
 
 logger = logging.getLogger("crm_app")
@@ -58,7 +63,14 @@ app = rx.App(
     html_lang="he",
     html_custom_attrs={"dir": "rtl"},
     stylesheets=["/styles.css"],
+    backend_exception_handler=on_backend_error,
 )
+# The UI's state belongs to the sign-in that loaded it: the guard checks every event,
+# the socket carries the tab's token in its CONNECT packet and keeps no cookie, and
+# uploads are checked before their body is read.
+app.add_middleware(SessionGuard(), index=0)
+socket.install(app)
+BACKEND.router.routes.insert(0, Route("/_upload", upload_endpoint(lambda: app), methods=["POST"]))
 app.register_lifespan_task(migrate_on_start)
 app.register_lifespan_task(drain_calls_on_shutdown)
 

@@ -97,13 +97,13 @@ def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["when"]),
         rx.table.cell(row["direction"]),
-        rx.table.cell(ltr(row["from"])),
+        rx.table.cell(ltr(row["caller"])),
         rx.table.cell(
             rx.cond(
-                row["lead_id"] != "",
+                row["lead_id"] != 0,
                 rx.link(
-                    rx.cond(row["lead_name"] != "", row["lead_name"], ltr(row["from"])),
-                    href="/leads/" + row["lead_id"],
+                    rx.cond(row["lead_name"] != "", row["lead_name"], ltr(row["caller"])),
+                    href="/leads/" + row["lead_id"].to_string(),
                     on_click=rx.stop_propagation,
                 ),
                 rx.text("—"),
@@ -112,7 +112,7 @@ def _row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["status"]),
         rx.table.cell(row["duration"]),
         rx.table.cell(
-            rx.cond(row["has_recording"] != "", rx.icon("audio-lines", size=16), rx.fragment())
+            rx.cond(row["has_recording"], rx.icon("audio-lines", size=16), rx.fragment())
         ),
         rx.table.cell(rx.text(row["summary"], dir="auto", size="2", trim="both", max_width="28em")),
         on_click=CallViewState.open_call(row["id"]),
@@ -211,7 +211,7 @@ def _utterance(turn: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.text(turn["speaker_label"], size="1", weight="bold"),
                 rx.cond(
-                    turn["interrupted"] != "",
+                    turn["interrupted"],
                     rx.badge(t("calls.detail.interrupted"), color_scheme="amber", size="1"),
                 ),
                 spacing="2",
@@ -229,7 +229,7 @@ def _utterance(turn: rx.Var) -> rx.Component:
         custom_attrs={
             "data-testid": "utterance",
             "data-speaker": turn["speaker"],
-            "data-interrupted": turn["interrupted"],
+            "data-interrupted": rx.cond(turn["interrupted"], "1", ""),
         },
     )
 
@@ -257,10 +257,10 @@ def call_detail() -> rx.Component:
                     rx.badge(call["status"]),
                     rx.spacer(),
                     rx.cond(
-                        call["lead_id"] != "",
+                        call["lead_id"] != 0,
                         rx.link(
                             t("calls.detail.open_lead"),
-                            href="/leads/" + call["lead_id"],
+                            href="/leads/" + call["lead_id"].to_string(),
                             id="call-open-lead",
                         ),
                     ),
@@ -274,7 +274,7 @@ def call_detail() -> rx.Component:
                     align="center",
                 ),
                 rx.hstack(
-                    _fact("calls.col.from", ltr(call["from"]), "call-from-number"),
+                    _fact("calls.col.from", ltr(call["caller"]), "call-from-number"),
                     _fact("calls.detail.duration", call["duration"], "call-duration"),
                     _fact("calls.detail.end_reason", call["end_reason"], "call-end-reason"),
                     _fact("calls.detail.audio_length", call["audio_length"], "call-audio-length"),
@@ -322,7 +322,7 @@ def call_detail() -> rx.Component:
                 ),
                 rx.vstack(rx.foreach(CallViewState.steps, _step), spacing="1"),
                 rx.cond(
-                    (call["has_failed"] != "") & SessionState.is_manager,
+                    call["has_failed"] & SessionState.is_manager,
                     rx.button(
                         t("calls.detail.rerun"),
                         on_click=CallViewState.rerun,

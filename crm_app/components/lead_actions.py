@@ -50,8 +50,8 @@ def new_lead_dialog() -> rx.Component:
             _choice(
                 "owner",
                 LeadsState.owner_options,
-                "name",
-                "id",
+                "label",
+                "value",
                 "none",
                 first=(t("leads.bulk.unassign"), "none"),
             ),
@@ -195,7 +195,8 @@ def bulk_bar() -> rx.Component:
                 rx.select.content(
                     rx.select.item(t("leads.bulk.unassign"), value="none"),
                     rx.foreach(
-                        LeadsState.owner_options, lambda o: rx.select.item(o["name"], value=o["id"])
+                        LeadsState.owner_options,
+                        lambda o: rx.select.item(o["label"], value=o["value"]),
                     ),
                 ),
                 on_change=BulkState.assign_selected,

@@ -73,7 +73,7 @@ def owner_filter() -> rx.Component:
             rx.select.item(t("leads.filter.me"), value="me"),
             rx.select.item(t("leads.filter.unassigned"), value="unassigned"),
             rx.foreach(
-                LeadsState.owner_options, lambda o: rx.select.item(o["name"], value=o["id"])
+                LeadsState.owner_options, lambda o: rx.select.item(o["label"], value=o["value"])
             ),
         ),
         value=LeadsState.owner_filter,

@@ -91,7 +91,9 @@ def edit_dialog() -> rx.Component:
         rx.select.trigger(width="100%"),
         rx.select.content(
             rx.select.item(t("leads.bulk.unassign"), value="none"),
-            rx.foreach(LeadState.owner_options, lambda o: rx.select.item(o["name"], value=o["id"])),
+            rx.foreach(
+                LeadState.owner_options, lambda o: rx.select.item(o["label"], value=o["value"])
+            ),
         ),
         name="owner",
         default_value=LeadState.lead["owner_id"],

@@ -54,7 +54,7 @@ def _call_row(call: rx.Var) -> rx.Component:
         rx.table.cell(call["status"]),
         rx.table.cell(call["duration"]),
         rx.table.cell(
-            rx.cond(call["has_recording"] != "", rx.icon("audio-lines", size=16), rx.fragment())
+            rx.cond(call["has_recording"], rx.icon("audio-lines", size=16), rx.fragment())
         ),
         rx.table.cell(rx.text(call["summary"], dir="auto", size="2", trim="both")),
         on_click=CallViewState.open_call(call["id"]),

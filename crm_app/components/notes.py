@@ -334,15 +334,15 @@ def note_editor() -> rx.Component:
 
 def note_item(note: rx.Var) -> rx.Component:
     """A note: author, time, text (its own direction), files; edit and delete for its author."""
-    editing = NoteEditState.editing_id.to_string() == note["id"]
+    editing = NoteEditState.editing_id == note["id"]
     header = rx.hstack(
         rx.text(note["author"], weight="medium", size="2"),
         rx.text(note["when"], size="1", color_scheme="gray"),
-        rx.cond(note["edited"] != "", rx.text(t("notes.edited"), size="1", color_scheme="gray")),
+        rx.cond(note["edited"], rx.text(t("notes.edited"), size="1", color_scheme="gray")),
         rx.cond(note["kind"] == "call_summary", rx.badge(t("timeline.call_summary"))),
         rx.spacer(),
         rx.cond(
-            (note["can_edit"] != "") & ~editing,
+            note["can_edit"] & ~editing,
             rx.hstack(
                 rx.icon_button(
                     rx.icon("pencil", size=14),

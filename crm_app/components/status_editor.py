@@ -30,7 +30,7 @@ def _status_row(status: rx.Var) -> rx.Component:
             rx.input(name="label_en", default_value=status["label_en"], dir="ltr", width="11em"),
             _color_select(status["color"]),
             rx.el.label(
-                rx.checkbox(name="closed", default_checked=status["closed"] != ""),
+                rx.checkbox(name="closed", default_checked=status["closed"]),
                 t("settings.status.closed"),
                 style={"display": "flex", "gap": "0.3em"},
             ),
@@ -50,7 +50,7 @@ def _status_row(status: rx.Var) -> rx.Component:
                 on_click=SettingsState.move(status["id"], 1),
             ),
             rx.cond(
-                status["default"] == "",
+                ~status["default"],
                 rx.icon_button(
                     rx.icon("trash-2", size=14),
                     type="button",

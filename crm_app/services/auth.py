@@ -167,11 +167,17 @@ def resolve_session(session: Session, token: str | None) -> Principal | None:
     Idle and absolute expiry are both enforced; the idle clock is refreshed at
     most once a minute to keep reads cheap.
     """
-    if not token:
+    return resolve_session_key(session, hash_token(token)) if token else None
+
+
+def resolve_session_key(session: Session, key: str) -> Principal | None:
+    """Like :func:`resolve_session`, from the session's key (the stored hash of its secret).
+
+    The browser UI keeps only the key, never the cookie's secret, in its state.
+    """
+    if not key:
         return None
-    row = session.exec(
-        select(UserSession).where(UserSession.token_hash == hash_token(token))
-    ).first()
+    row = session.exec(select(UserSession).where(UserSession.token_hash == key)).first()
     if row is None:
         return None
     now = utcnow()

@@ -20,8 +20,18 @@ from crm_app.services import call_query, calls, statuses
 from crm_app.services.auth import Principal
 from crm_app.services.call_pipeline import reset_failed
 from crm_app.services.errors import DomainError, NotFound
-from crm_app.state.call_views import call_detail_view, call_list_row, step_rows, transcript_rows
-from crm_app.state.session import SessionState, principal_for
+from crm_app.state.call_views import (
+    CallDetail,
+    CallRow,
+    StepRow,
+    TranscriptRow,
+    call_detail_view,
+    call_list_row,
+    step_rows,
+    transcript_rows,
+)
+from crm_app.state.guard import principal_for_key
+from crm_app.state.session import SESSION_KEY, SessionState
 
 PAGE_SIZE = 25
 ALL = "all"  # "no filter" (Radix selects cannot hold an empty value)
@@ -34,7 +44,7 @@ FOLLOW_AT_MOST = 900.0  # then the Refresh button is still there
 class CallsState(SessionState):
     """The list's filters (mirroring the URL) and one page of calls."""
 
-    rows: list[dict[str, str]] = []
+    rows: list[CallRow] = []
     total: int = 0
     total_exact: bool = True
     next_cursor: str = ""
@@ -45,7 +55,7 @@ class CallsState(SessionState):
     recording: str = ALL
     date_from: str = ""
     date_to: str = ""
-    lead_id: str = ""
+    lead_id: str = ""  # the lead filter, as in the URL
     lead_name: str = ""
     error: str = ""
 
@@ -108,20 +118,17 @@ class CallsState(SessionState):
 
     @rx.event
     def load(self) -> list[EventSpec] | EventSpec:
-        """Check the session, read the URL, fetch one page; open ``?call=`` if given."""
-        principal = self._authenticate()
-        if principal is None:
-            return self._login_redirect()
+        """Read the URL, fetch one page; open ``?call=`` if given."""
         cursor, call_id = self._read_url()
         self.error = ""
         try:
-            self._fetch(principal, cursor)
+            self._fetch(self._me(), cursor)
         except DomainError as exc:
             self.rows, self.total = [], 0
-            self.error = self._t(exc.key) if exc.key else exc.message
+            self.error = self._say(exc)
         events = [self._language_script()]
         if call_id.isdigit():
-            events.append(CallViewState.open_call(call_id))  # type: ignore[operator]
+            events.append(CallViewState.open_call(int(call_id)))  # type: ignore[operator]
         return events
 
     @rx.event
@@ -175,7 +182,7 @@ class CallsState(SessionState):
         return self._go({"cursor": self.prev_cursor})
 
 
-CallView = tuple[dict[str, str], list[dict[str, str]], list[dict[str, str]]]
+CallView = tuple[CallDetail, list[TranscriptRow], list[StepRow]]
 
 
 def _call_view(principal: Principal, call_id: int, locale: str) -> CallView:
@@ -196,9 +203,9 @@ def _call_view(principal: Principal, call_id: int, locale: str) -> CallView:
     )
 
 
-def _fresh_view(cookie_header: str, call_id: int, locale: str) -> CallView | None:
+def _fresh_view(session_key: str, call_id: int, locale: str) -> CallView | None:
     """:func:`_call_view` for a follower: None once signed out or the call is gone."""
-    principal = principal_for(cookie_header)
+    principal = principal_for_key(session_key)
     if principal is None:
         return None
     try:
@@ -210,35 +217,32 @@ def _fresh_view(cookie_header: str, call_id: int, locale: str) -> CallView | Non
 class CallViewState(SessionState):
     """One call, open in the detail panel."""
 
-    call: dict[str, str] = {}
-    transcript: list[dict[str, str]] = []
-    steps: list[dict[str, str]] = []
+    call: CallDetail = CallDetail()
+    transcript: list[TranscriptRow] = []
+    steps: list[StepRow] = []
     speed: str = "1"
     notice: str = ""
 
     @rx.var
     def is_open(self) -> bool:
         """Whether a call is shown."""
-        return bool(self.call)
+        return self.call.id != 0
 
     _following: bool = False
 
     def _show(self, principal: Principal, call_id: int) -> None:
         self.call, self.transcript, self.steps = _call_view(principal, call_id, self.locale)
 
-    def _open(self, call_id: str) -> EventSpec | None:
-        principal = self._authenticate()
-        if principal is None:
-            return self._login_redirect()
+    def _open(self, call_id: int) -> EventSpec | None:
         try:
-            self._show(principal, int(call_id))
-        except (NotFound, ValueError):
-            self.call, self.transcript, self.steps = {}, [], []
+            self._show(self._me(), call_id)
+        except NotFound:
+            self.call, self.transcript, self.steps = CallDetail(), [], []
             self.notice = self._t("errors.call_not_found")
         return self._follow_while_running()
 
     def _follow_while_running(self) -> EventSpec | None:
-        running = self.call.get("pipeline_state") in RUNNING and not self._following
+        running = self.call.pipeline_state in RUNNING and not self._following
         return CallViewState.follow if running else None
 
     @rx.event(background=True)
@@ -257,13 +261,14 @@ class CallViewState(SessionState):
             while time.monotonic() < deadline:
                 await asyncio.sleep(FOLLOW_EVERY)
                 async with self:
-                    call_id, locale = self.call.get("id", ""), self.locale
-                    cookie = self.router.headers.cookie
-                    if self.call.get("pipeline_state") not in RUNNING:
+                    call_id, locale = self.call.id, self.locale
+                    # The session of the tab's latest event: signing out ends the follower.
+                    key = str(self.router_data.get(SESSION_KEY, ""))
+                    if self.call.pipeline_state not in RUNNING:
                         return
-                view = await asyncio.to_thread(_fresh_view, cookie, int(call_id), locale)
+                view = await asyncio.to_thread(_fresh_view, key, call_id, locale)
                 async with self:
-                    if self.call.get("id") != call_id:
+                    if self.call.id != call_id:
                         continue  # the panel moved on to another call: follow that one
                     if view is None:
                         return
@@ -273,20 +278,20 @@ class CallViewState(SessionState):
                 self._following = False
 
     @rx.event
-    def open_call(self, call_id: str) -> EventSpec | None:
+    def open_call(self, call_id: int) -> EventSpec | None:
         """Show a call of the user's business (another business's id reads as not found)."""
         self.notice, self.speed = "", "1"
-        return self._open(call_id)
+        return self._open(int(call_id))
 
     @rx.event
     def refresh(self) -> EventSpec | None:
         """Read the call again (its pipeline may have moved on)."""
-        return self._open(self.call["id"]) if self.call else None
+        return self._open(self.call.id) if self.call.id else None
 
     @rx.event
     def close(self) -> None:
         """Hide the panel."""
-        self.call, self.transcript, self.steps, self.notice = {}, [], [], ""
+        self.call, self.transcript, self.steps, self.notice = CallDetail(), [], [], ""
 
     @rx.event
     def set_speed(self, value: str) -> EventSpec | None:
@@ -301,15 +306,12 @@ class CallViewState(SessionState):
     @rx.event
     def rerun(self) -> EventSpec | None:
         """Queue the failed post-call steps again (owners and admins)."""
-        principal = self._authenticate()
-        if principal is None:
-            return self._login_redirect()
-        call_id = int(self.call.get("id", "0") or 0)
+        principal, call_id = self._me(), self.call.id
         try:
             with unit_of_work() as session:
                 steps = reset_failed(session, principal=principal, call_id=call_id)
         except DomainError as exc:
-            self.notice = self._t(exc.key) if exc.key else exc.message
+            self.notice = self._say(exc)
             return None
         if steps:
             enqueue_pipeline(call_id)

@@ -17,12 +17,9 @@ class DashboardState(SessionState):
 
     @rx.event
     def load(self) -> EventSpec:
-        """Check the session and read the figures."""
-        principal = self._authenticate()
-        if principal is None:
-            return self._login_redirect()
+        """Read the figures."""
         with unit_of_work() as session:
-            result = dashboard.summary(session, principal=principal)
+            result = dashboard.summary(session, principal=self._me())
         self.tiles = {
             "leads_total": result.leads_total,
             "leads_new_week": result.leads_new_week,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -18,11 +19,32 @@ from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError, NotFound
 from crm_app.services.leads import LeadChanges
 from crm_app.services.phones import display_phone
-from crm_app.state.call_views import call_list_row
-from crm_app.state.lead_views import appointment_row, timeline_row
+from crm_app.state.call_views import CallRow, call_list_row
+from crm_app.state.lead_views import AppointmentRow, TimelineRow, appointment_row, timeline_row
+from crm_app.state.leads import Choice, StatusOption, owner_choices, status_options
 from crm_app.state.session import SessionState
 
 _LEAD_PATH = re.compile(r"^/leads/(\d+)/?$")
+
+
+@dataclass(frozen=True)
+class LeadView:
+    """The lead as its page shows it (form values are strings: ``status_id``, ``owner_id``)."""
+
+    id: int = 0
+    name: str = ""
+    phone: str = ""
+    phone_e164: str = ""
+    email: str = ""
+    city: str = ""
+    status_id: str = ""
+    status: str = ""
+    status_color: str = "gray"
+    owner_id: str = "none"
+    owner: str = ""
+    source: str = ""
+    source_label: str = ""
+    created: str = ""
 
 
 class LeadState(SessionState):
@@ -30,12 +52,12 @@ class LeadState(SessionState):
 
     found: bool = True
     lead_id: int = 0
-    lead: dict[str, str] = {}
-    status_options: list[dict[str, str]] = []
-    owner_options: list[dict[str, str]] = []
-    timeline: list[dict[str, str]] = []
-    calls: list[dict[str, str]] = []
-    appointments: list[dict[str, str]] = []
+    lead: LeadView = LeadView()
+    status_options: list[StatusOption] = []
+    owner_options: list[Choice] = []
+    timeline: list[TimelineRow] = []
+    calls: list[CallRow] = []
+    appointments: list[AppointmentRow] = []
     prev_href: str = ""
     next_href: str = ""
     back_href: str = "/leads"
@@ -56,16 +78,13 @@ class LeadState(SessionState):
     @rx.event
     def load(self) -> EventSpec:
         """Read the lead in the route; another business's id reads as not found."""
-        principal = self._authenticate()
-        if principal is None:
-            return self._login_redirect()
         lead_id = self._lead_id_from_url()
         try:
             if lead_id is None:
                 raise NotFound("no such lead")
-            self._refresh(principal, lead_id)
+            self._refresh(self._me(), lead_id)
         except NotFound:
-            self.found, self.lead, self.lead_id = False, {}, 0
+            self.found, self.lead, self.lead_id = False, LeadView(), 0
             self.timeline, self.calls, self.appointments = [], [], []
         return self._language_script()
 
@@ -82,7 +101,7 @@ class LeadState(SessionState):
             self._neighbours(session, principal, lead_id)
         tz = principal.timezone
         self.timeline = [timeline_row(i, self.locale, tz) for i in items]
-        lead_name = self.lead.get("name", "")
+        lead_name = self.lead.name
         self.calls = [call_list_row(c, lead_name, self.locale, tz) for c in lead_calls]
         self.appointments = [appointment_row(a, self.locale, tz) for a in booked]
 
@@ -91,32 +110,26 @@ class LeadState(SessionState):
         owners = leads.business_users(session, principal=principal)
         owner = next((u for u in owners if u.id == lead.owner_id), None)
         self.found, self.lead_id = True, lead.id or 0
-        self.lead = {
-            "id": str(lead.id),
-            "name": lead.name,
-            "phone": display_phone(lead.phone_e164),
-            "phone_e164": lead.phone_e164,
-            "email": lead.email,
-            "city": lead.city,
-            "status_id": str(status.id),
-            "status": statuses.status_label(status, self.locale),
-            "status_color": status.color,
-            "owner_id": str(lead.owner_id or "none"),
-            "owner": owner.name if owner else "",
-            "source": lead.source,
-            "source_label": translate(f"source.{lead.source}", self.locale),
-            "created": local_datetime(lead.created_at, principal.timezone),
-        }
-        self.status_options = [
-            {
-                "id": str(s.id),
-                "label": statuses.status_label(s, self.locale),
-                "color": s.color,
-                "closed": "1" if s.is_closed else "",
-            }
-            for s in statuses.list_statuses(session, business_id=principal.business_id)
-        ]
-        self.owner_options = [{"id": str(u.id), "name": u.name} for u in owners]
+        self.lead = LeadView(
+            id=lead.id or 0,
+            name=lead.name,
+            phone=display_phone(lead.phone_e164),
+            phone_e164=lead.phone_e164,
+            email=lead.email,
+            city=lead.city,
+            status_id=str(status.id),
+            status=statuses.status_label(status, self.locale),
+            status_color=status.color,
+            owner_id=str(lead.owner_id or "none"),
+            owner=owner.name if owner else "",
+            source=lead.source,
+            source_label=translate(f"source.{lead.source}", self.locale),
+            created=local_datetime(lead.created_at, principal.timezone),
+        )
+        self.status_options = status_options(
+            statuses.list_statuses(session, business_id=principal.business_id), self.locale
+        )
+        self.owner_options = owner_choices(owners)
 
     def _neighbours(self, session: Any, principal: Principal, lead_id: int) -> None:
         params = self._list_params()
@@ -141,7 +154,7 @@ class LeadState(SessionState):
     @rx.event
     def choose_status(self, status_id: str) -> Any:
         """Change the status at once, or ask for a reason when it is a closed one."""
-        closed = any(o["id"] == status_id and o["closed"] for o in self.status_options)
+        closed = any(o.id == status_id and o.closed for o in self.status_options)
         if closed:
             self.pending_status, self.reason, self.reason_open = status_id, "", True
             return None
@@ -163,17 +176,12 @@ class LeadState(SessionState):
         return self._apply_status(self.pending_status, self.reason)
 
     def _apply_status(self, status_id: str, reason: str) -> Any:
-        principal = self._current_principal()
-        if principal is None:
-            return self._login_redirect()
-        try:
-            with unit_of_work() as session:
-                lead = leads.get_lead(session, principal=principal, lead_id=self.lead_id)
-                leads.change_status(
-                    session, principal=principal, lead=lead, status_id=int(status_id), reason=reason
-                )
-        except DomainError as exc:
-            return rx.toast.error(self._t(exc.key) if exc.key else exc.message)
+        principal = self._me()
+        with unit_of_work() as session:
+            lead = leads.get_lead(session, principal=principal, lead_id=self.lead_id)
+            leads.change_status(
+                session, principal=principal, lead=lead, status_id=int(status_id), reason=reason
+            )
         self.reason_open, self.pending_status = False, ""
         self._refresh(principal, self.lead_id)
         return rx.toast.success(self._t("lead.status_changed"))
@@ -186,9 +194,7 @@ class LeadState(SessionState):
     @rx.event
     def save_edit(self, form: dict[str, str]) -> Any:
         """Validate and save the edited fields."""
-        principal = self._current_principal()
-        if principal is None:
-            return self._login_redirect()
+        principal = self._me()
         self.edit_error = ""
         owner = form.get("owner", "none")
         changes = LeadChanges(
@@ -206,7 +212,7 @@ class LeadState(SessionState):
                     session, principal=principal, lead_id=self.lead_id, changes=changes
                 )
         except DomainError as exc:
-            self.edit_error = self._t(exc.key) if exc.key else exc.message
+            self.edit_error = self._say(exc)
             return None
         self.edit_open = False
         self._refresh(principal, self.lead_id)

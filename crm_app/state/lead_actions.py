@@ -33,9 +33,7 @@ class BulkState(LeadsState):
     def choose_bulk_status(self, status_id: str) -> None:
         """Pick the status; a closed one asks for a reason first."""
         self.bulk_status = status_id
-        self.bulk_needs_reason = any(
-            o["id"] == status_id and o["closed"] for o in self.status_options
-        )
+        self.bulk_needs_reason = any(o.id == status_id and o.closed for o in self.status_options)
 
     @rx.event
     def set_bulk_reason(self, value: str) -> None:
@@ -45,39 +43,29 @@ class BulkState(LeadsState):
     @rx.event
     def apply_bulk_status(self) -> Any:
         """Move every ticked lead to the chosen status."""
-        principal = self._current_principal()
-        if principal is None or not self.bulk_status:
+        if not self.bulk_status:
             return None
-        try:
-            with unit_of_work() as session:
-                changed = leads.bulk_change_status(
-                    session,
-                    principal=principal,
-                    lead_ids=[int(i) for i in self.selected],
-                    status_id=int(self.bulk_status),
-                    reason=self.bulk_reason,
-                )
-        except DomainError as exc:
-            return rx.toast.error(self._t(exc.key) if exc.key else exc.message)
+        with unit_of_work() as session:
+            changed = leads.bulk_change_status(
+                session,
+                principal=self._me(),
+                lead_ids=list(self.selected),
+                status_id=int(self.bulk_status),
+                reason=self.bulk_reason,
+            )
         self.bulk_status, self.bulk_reason, self.bulk_needs_reason = "", "", False
         return [rx.toast.success(self._t("leads.bulk.done", count=changed)), LeadsState.load]
 
     @rx.event
     def assign_selected(self, owner: str) -> Any:
         """Give every ticked lead to one owner (``none`` unassigns)."""
-        principal = self._current_principal()
-        if principal is None:
-            return None
-        try:
-            with unit_of_work() as session:
-                count = leads.bulk_assign(
-                    session,
-                    principal=principal,
-                    lead_ids=[int(i) for i in self.selected],
-                    owner_id=None if owner == "none" else int(owner),
-                )
-        except DomainError as exc:
-            return rx.toast.error(self._t(exc.key) if exc.key else exc.message)
+        with unit_of_work() as session:
+            count = leads.bulk_assign(
+                session,
+                principal=self._me(),
+                lead_ids=list(self.selected),
+                owner_id=None if owner == "none" else int(owner),
+            )
         return [rx.toast.success(self._t("leads.bulk.done", count=count)), LeadsState.load]
 
 
@@ -96,9 +84,7 @@ class NewLeadState(LeadsState):
     @rx.event
     def create(self, form: dict[str, str]) -> EventSpec | None:
         """Create the lead and open it; a known phone links to the existing lead."""
-        principal = self._current_principal()
-        if principal is None:
-            return self._login_redirect()
+        principal = self._me()
         self.form_error, self.existing_href = "", ""
         owner = form.get("owner", "none")
         try:
@@ -117,7 +103,7 @@ class NewLeadState(LeadsState):
             self.existing_href = f"/leads/{exc.existing_id}"
             return None
         except DomainError as exc:
-            self.form_error = self._t(exc.key) if exc.key else exc.message
+            self.form_error = self._say(exc)
             return None
         self.open = False
         return rx.redirect(f"/leads/{lead.id}")
@@ -164,11 +150,11 @@ class ExportState(LeadsState):
     @rx.event(background=True)
     async def export(self, fmt: str) -> AsyncIterator[EventSpec]:
         """Download at once when small; otherwise run a job and follow its progress."""
+        principal = self._me()
         async with self:
-            principal = self._current_principal()
-            filters = replace(self._filters(), ids=tuple(int(i) for i in self.selected))
+            filters = replace(self._filters(), ids=tuple(self.selected))
             locale, self.download_url, self.export_error = self.locale, "", ""
-        if principal is None or not principal.can_export:
+        if not principal.can_export:
             return
         kind: exports.Format = "csv" if fmt == "csv" else "xlsx"
         job_id = await asyncio.to_thread(_start_if_large, principal, filters, kind, locale)

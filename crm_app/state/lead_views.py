@@ -1,13 +1,36 @@
-"""Turn a lead's records into the flat rows the lead page renders (pure functions)."""
+"""Turn a lead's records into the typed rows the lead page renders (pure functions)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from crm_app.i18n import translate
 from crm_app.i18n.formats import local_datetime
 from crm_app.models import Appointment
 from crm_app.services.timeline import TimelineItem
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One entry of the lead's activity: icon, title, detail, who and when."""
+
+    kind: str
+    icon: str
+    title: str
+    detail: str
+    actor: str
+    when: str
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    """An appointment on the lead's Appointments tab."""
+
+    id: int
+    when: str
+    title: str
+    status: str
 
 
 def duration_text(seconds: int | None) -> str:
@@ -26,7 +49,7 @@ def _status_text(item: TimelineItem, locale: str) -> str:
     return text
 
 
-def timeline_row(item: TimelineItem, locale: str, timezone: str) -> dict[str, str]:
+def timeline_row(item: TimelineItem, locale: str, timezone: str) -> TimelineRow:
     """One timeline entry: icon, title, detail, who and when."""
     data: dict[str, Any] = item.data
     title, detail, icon = "", "", "circle"
@@ -60,21 +83,21 @@ def timeline_row(item: TimelineItem, locale: str, timezone: str) -> dict[str, st
             "timeline.created", locale, source=translate(f"source.{data['source']}", locale)
         )
         icon = "user-plus"
-    return {
-        "kind": item.kind,
-        "icon": icon,
-        "title": title,
-        "detail": detail,
-        "actor": item.actor,
-        "when": local_datetime(item.at, timezone),
-    }
+    return TimelineRow(
+        kind=item.kind,
+        icon=icon,
+        title=title,
+        detail=detail,
+        actor=item.actor,
+        when=local_datetime(item.at, timezone),
+    )
 
 
-def appointment_row(appointment: Appointment, locale: str, timezone: str) -> dict[str, str]:
+def appointment_row(appointment: Appointment, locale: str, timezone: str) -> AppointmentRow:
     """An appointment on the lead's Appointments tab."""
-    return {
-        "id": str(appointment.id),
-        "when": local_datetime(appointment.starts_at, timezone),
-        "title": appointment.title,
-        "status": translate(f"appointments.status.{appointment.status}", locale),
-    }
+    return AppointmentRow(
+        id=appointment.id or 0,
+        when=local_datetime(appointment.starts_at, timezone),
+        title=appointment.title,
+        status=translate(f"appointments.status.{appointment.status}", locale),
+    )

@@ -6,6 +6,7 @@ page's ``on_load`` reads the URL and asks the one lead query for one page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,27 +28,81 @@ PAGE_SIZE = 50
 ALL = "all"  # the "no filter" choice (Radix selects cannot hold an empty value)
 
 
-def _row(row: Any, locale: str, timezone: str, list_query: str) -> dict[str, str]:
-    return {
-        "id": str(row.id),
-        "name": row.name,
-        "phone": display_phone(row.phone_e164),
-        "email": row.email,
-        "status": row.status_en if locale == "en" else row.status_he,
-        "status_color": row.status_color,
-        "source": translate(f"source.{row.source}", locale),
-        "owner": row.owner_name or "",
-        "created": local_datetime(row.created_at, timezone),
-        "href": f"/leads/{row.id}?{urlencode({'from': list_query})}"
+@dataclass(frozen=True)
+class LeadRow:
+    """A lead in the list, as the table shows it."""
+
+    id: int
+    name: str
+    phone: str
+    email: str
+    status: str
+    status_color: str
+    source: str
+    owner: str
+    created: str
+    href: str  # the lead page, remembering the list it was opened from
+
+
+@dataclass(frozen=True)
+class StatusOption:
+    """A status to filter or change to (``id`` is a form value)."""
+
+    id: str
+    key: str
+    label: str
+    color: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A value of a select and its label."""
+
+    value: str
+    label: str
+
+
+def status_options(rows: Any, locale: str) -> list[StatusOption]:
+    """The business's statuses as choices, labelled in ``locale``."""
+    return [
+        StatusOption(
+            id=str(s.id),
+            key=s.key,
+            label=statuses.status_label(s, locale),
+            color=s.color,
+            closed=s.is_closed,
+        )
+        for s in rows
+    ]
+
+
+def owner_choices(users: Any) -> list[Choice]:
+    """The business's users, to assign a lead to."""
+    return [Choice(value=str(u.id), label=u.name) for u in users]
+
+
+def _row(row: Any, locale: str, timezone: str, list_query: str) -> LeadRow:
+    return LeadRow(
+        id=row.id,
+        name=row.name,
+        phone=display_phone(row.phone_e164),
+        email=row.email,
+        status=row.status_en if locale == "en" else row.status_he,
+        status_color=row.status_color,
+        source=translate(f"source.{row.source}", locale),
+        owner=row.owner_name or "",
+        created=local_datetime(row.created_at, timezone),
+        href=f"/leads/{row.id}?{urlencode({'from': list_query})}"
         if list_query
         else f"/leads/{row.id}",
-    }
+    )
 
 
 class LeadsState(SessionState):
     """The list's filters (mirroring the URL), one page of rows and the selection."""
 
-    rows: list[dict[str, str]] = []
+    rows: list[LeadRow] = []
     total: int = 0
     total_exact: bool = True
     next_cursor: str = ""
@@ -59,18 +114,15 @@ class LeadsState(SessionState):
     created_from: str = ""
     created_to: str = ""
     sort: str = "-created_at"
-    status_options: list[dict[str, str]] = []
-    owner_options: list[dict[str, str]] = []
-    selected: list[str] = []
+    status_options: list[StatusOption] = []
+    owner_options: list[Choice] = []
+    selected: list[int] = []
     error: str = ""
 
     @rx.var
-    def source_options(self) -> list[dict[str, str]]:
+    def source_options(self) -> list[Choice]:
         """Sources with labels in the user's language."""
-        return [
-            {"value": s.value, "label": translate(f"source.{s.value}", self.locale)}
-            for s in LeadSource
-        ]
+        return [Choice(s.value, translate(f"source.{s.value}", self.locale)) for s in LeadSource]
 
     @rx.var
     def has_filters(self) -> bool:
@@ -125,17 +177,8 @@ class LeadsState(SessionState):
         with unit_of_work() as session:
             rows = statuses.list_statuses(session, business_id=principal.business_id)
             users = leads.business_users(session, principal=principal)
-        self.status_options = [
-            {
-                "key": s.key,
-                "id": str(s.id),
-                "label": statuses.status_label(s, self.locale),
-                "color": s.color,
-                "closed": "1" if s.is_closed else "",
-            }
-            for s in rows
-        ]
-        self.owner_options = [{"id": str(u.id), "name": u.name} for u in users]
+        self.status_options = status_options(rows, self.locale)
+        self.owner_options = owner_choices(users)
 
     def _fetch(self, principal: Principal, cursor: str) -> None:
         list_query = urlencode({**self._params(), **({"cursor": cursor} if cursor else {})})
@@ -154,17 +197,15 @@ class LeadsState(SessionState):
 
     @rx.event
     def load(self) -> EventSpec:
-        """Check the session, read the URL and fetch one page (never the whole table)."""
-        principal = self._authenticate()
-        if principal is None:
-            return self._login_redirect()
+        """Read the URL and fetch one page (never the whole table)."""
+        principal = self._me()
         cursor = self._read_url()
         self.selected, self.error = [], ""
         self._load_options(principal)
         try:
             self._fetch(principal, cursor)
         except DomainError as exc:
-            self.rows, self.error = [], self._t(exc.key) if exc.key else exc.message
+            self.rows, self.error = [], self._say(exc)
         return self._language_script()
 
     @rx.event
@@ -222,7 +263,7 @@ class LeadsState(SessionState):
         return self._go(cursor=self.prev_cursor)
 
     @rx.event
-    def toggle_row(self, lead_id: str) -> None:
+    def toggle_row(self, lead_id: int) -> None:
         """Tick or untick one row."""
         if lead_id in self.selected:
             self.selected = [i for i in self.selected if i != lead_id]
@@ -232,4 +273,4 @@ class LeadsState(SessionState):
     @rx.event
     def toggle_all(self) -> None:
         """Tick every row on the page, or none."""
-        self.selected = [] if self.all_selected else [r["id"] for r in self.rows]
+        self.selected = [] if self.all_selected else [r.id for r in self.rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventSpec
 
-from crm_app.state.session import SessionState
+from crm_app.state.session import SessionState, current_principal, public
 
 
 class LoginState(SessionState):
@@ -16,9 +16,10 @@ class LoginState(SessionState):
     next_path: str = ""  # until loaded, the form's post says where to go by its Referer
 
     @rx.event
+    @public
     def load(self) -> EventSpec | None:
         """Signed-in visitors go straight on; others see the form and any error."""
-        if self._authenticate() is not None:
+        if current_principal() is not None:
             return rx.redirect(self.next_path if self.next_path.startswith("/") else "/leads")
         params = self.router.url.query_parameters
         self.email = params.get("email", "")

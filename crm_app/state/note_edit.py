@@ -11,7 +11,7 @@ from crm_app.models import Note, NoteDraft
 from crm_app.services import note_drafts, notes
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
-from crm_app.state.notes import NotesState, file_view
+from crm_app.state.notes import FileChip, NotesState, file_view
 
 
 class NoteEditState(NotesState):
@@ -19,7 +19,7 @@ class NoteEditState(NotesState):
 
     editing_id: int = 0
     edit_text: str = ""
-    edit_files: list[dict[str, str]] = []
+    edit_files: list[FileChip] = []
     edit_error: str = ""
     edit_uploading: bool = False
 
@@ -43,11 +43,9 @@ class NoteEditState(NotesState):
             self._show_edit(note, draft)
 
     @rx.event
-    def start_edit(self, note_id: str) -> None:
+    def start_edit(self, note_id: int) -> None:
         """Open the editor on a note, with the files it has."""
-        principal = self._current_principal()
-        if principal is None:
-            return
+        principal = self._me()
         self.editing_id, self.edit_error = int(note_id), ""
         self._with_edit(
             principal,
@@ -57,14 +55,13 @@ class NoteEditState(NotesState):
     @rx.event
     def set_edit_text(self, value: str) -> None:
         """Remember the edited text."""
-        principal = self._current_principal()
-        if principal is None or not self.editing_id:
+        if not self.editing_id:
             return
         self.edit_text = value
         with unit_of_work() as session:
             note_drafts.set_text(
                 session,
-                principal=principal,
+                principal=self._me(),
                 lead_id=self.lead_id,
                 text=value,
                 note_id=self.editing_id,
@@ -73,9 +70,9 @@ class NoteEditState(NotesState):
     @rx.event
     async def upload_to_edit(self, files: list[rx.UploadFile]) -> Any:
         """Add files to the note being edited."""
-        principal = self._current_principal()
+        principal = self._me()
         self.edit_uploading, self.edit_error = False, ""
-        if principal is None or not self.editing_id:
+        if not self.editing_id:
             return None
         stored, refused = self._store_all(principal, files)
         try:
@@ -91,7 +88,7 @@ class NoteEditState(NotesState):
             )
         except DomainError as exc:
             notes.commit_removals([a["key"] for a in stored])
-            refused.append(self._error(exc))
+            refused.append(self._say(exc))
         self.edit_error = " ".join(refused)
         return rx.clear_selected_files("edit-upload")
 
@@ -109,8 +106,8 @@ class NoteEditState(NotesState):
     @rx.event
     def remove_edit_file(self, attachment_id: str) -> None:
         """Take a file off the note (applied on save)."""
-        principal = self._current_principal()
-        if principal is None or not self.editing_id:
+        principal = self._me()
+        if not self.editing_id:
             return
         keys: list[str] = []
 
@@ -131,8 +128,8 @@ class NoteEditState(NotesState):
     @rx.event
     def save_edit_note(self, form: dict[str, Any]) -> Any:
         """Apply the edit: merged with anything another tab saved meanwhile."""
-        principal = self._current_principal()
-        if principal is None or not self.editing_id:
+        principal = self._me()
+        if not self.editing_id:
             return None
         note_id, text = self.editing_id, str(form.get("text", self.edit_text))
 
@@ -147,7 +144,7 @@ class NoteEditState(NotesState):
         try:
             removed = notes.unit_with_retries(publish)
         except DomainError as exc:
-            self.edit_error = self._error(exc)
+            self.edit_error = self._say(exc)
             return None
         notes.commit_removals(removed)
         self.editing_id = 0
@@ -157,8 +154,8 @@ class NoteEditState(NotesState):
     @rx.event
     def cancel_edit(self) -> None:
         """Close the editor and drop what it uploaded."""
-        principal = self._current_principal()
-        if principal is not None and self.editing_id:
+        principal = self._me()
+        if self.editing_id:
             with unit_of_work() as session:
                 keys = note_drafts.discard(
                     session, principal=principal, lead_id=self.lead_id, note_id=self.editing_id

@@ -8,6 +8,7 @@ publishes the draft as a note. Everything shown is read back from the note's
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -30,66 +31,109 @@ def _chunks(upload: rx.UploadFile) -> Iterator[bytes]:
         yield chunk
 
 
-def file_view(attachment: attachments.Attachment) -> dict[str, str]:
+@dataclass(frozen=True)
+class FileChip:
     """An attachment as a chip: name, size, how to open it."""
-    kind = attachment["content_type"]
-    opens = (
-        "image"
-        if kind.startswith("image/") and attachments.is_inline_safe(kind)
-        else (
-            "audio"
-            if kind.startswith("audio/")
-            else "pdf"
-            if kind == "application/pdf"
-            else "download"
-        )
-    )
-    icon = {"image": "image", "audio": "file-audio", "pdf": "file-text"}.get(opens, "file")
+
+    id: str
+    name: str
+    size: str
+    type: str
+    opens: str  # image, audio, pdf or download
+    icon: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FileRow(FileChip):
+    """A file on the Files tab, with the note it belongs to."""
+
+    note_id: int = 0
+    when: str = ""
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """A note as the list shows it."""
+
+    id: int
+    text: str
+    kind: str
+    author: str
+    when: str
+    edited: bool
+    can_edit: bool
+    files: list[FileChip]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The server's upload limits, shown next to the composer."""
+
+    mb: int
+    files: int
+
+
+def _opens(kind: str) -> str:
+    if kind.startswith("image/") and attachments.is_inline_safe(kind):
+        return "image"
+    if kind.startswith("audio/"):
+        return "audio"
+    return "pdf" if kind == "application/pdf" else "download"
+
+
+def _chip_fields(attachment: attachments.Attachment) -> dict[str, str]:
+    opens = _opens(attachment["content_type"])
     return {
         "id": attachment["id"],
         "name": attachment["name"],
         "size": file_size(attachment["size"]),
-        "type": kind,
+        "type": attachment["content_type"],
         "opens": opens,
-        "icon": icon,
+        "icon": {"image": "image", "audio": "file-audio", "pdf": "file-text"}.get(opens, "file"),
         "url": f"/api/v1/files/{attachment['id']}",
     }
 
 
-def note_row(note: Note, principal: Principal, authors: dict[int, str]) -> dict[str, Any]:
+def file_view(attachment: attachments.Attachment) -> FileChip:
+    """An attachment as a chip."""
+    return FileChip(**_chip_fields(attachment))
+
+
+def note_row(note: Note, principal: Principal, authors: dict[int, str]) -> NoteRow:
     """A note as the list shows it."""
     mine = note.author_id == principal.user_id or principal.role in (Role.OWNER, Role.ADMIN)
-    return {
-        "id": str(note.id),
-        "text": note.text,
-        "kind": note.kind,
-        "author": authors.get(note.author_id or 0, ""),
-        "when": local_datetime(note.created_at, principal.timezone),
-        "edited": "1" if note.updated_at > note.created_at and note.version > 1 else "",
-        "can_edit": "1" if mine and note.kind == "manual" else "",
-        "files": [file_view(a) for a in note.attachments],
-    }
+    return NoteRow(
+        id=note.id or 0,
+        text=note.text,
+        kind=note.kind,
+        author=authors.get(note.author_id or 0, ""),
+        when=local_datetime(note.created_at, principal.timezone),
+        edited=note.updated_at > note.created_at and note.version > 1,
+        can_edit=mine and note.kind == "manual",
+        files=[file_view(a) for a in note.attachments],
+    )
 
 
 class NotesState(LeadState):
     """The lead's notes and the signed-in user's draft for a new one."""
 
-    note_rows: list[dict[str, Any]] = []
+    note_rows: list[NoteRow] = []
     notes_limit: int = notes.PAGE
     more_notes: bool = False
-    files_tab: list[dict[str, str]] = []
+    files_tab: list[FileRow] = []
     draft_text: str = ""
-    draft_files: list[dict[str, str]] = []
+    draft_files: list[FileChip] = []
     uploading: bool = False
     upload_loaded: int = 0
     upload_total: int = 0
     composer_error: str = ""
 
     @rx.var
-    def limits(self) -> dict[str, str]:
+    def limits(self) -> Limits:
         """The server's limits, shown next to the composer."""
         settings = get_settings()
-        return {"mb": str(settings.max_upload_mb), "files": str(settings.max_files_per_note)}
+        return Limits(mb=settings.max_upload_mb, files=settings.max_files_per_note)
 
     @rx.var
     def upload_percent(self) -> int:
@@ -104,9 +148,8 @@ class NotesState(LeadState):
     @rx.event
     def load_notes(self) -> None:
         """Read notes, files and the draft (the page's second on_load step)."""
-        principal = self._current_principal()
-        if principal is not None and self.found and self.lead_id:
-            self._read_notes(principal)
+        if self.found and self.lead_id:
+            self._read_notes(self._me())
 
     def _read_notes(self, principal: Principal) -> None:
         with unit_of_work() as session:
@@ -124,7 +167,7 @@ class NotesState(LeadState):
         self.note_rows = [note_row(n, principal, authors) for n in found[: self.notes_limit]]
         tz = principal.timezone
         self.files_tab = [
-            {**file_view(a), "note_id": str(note_id), "when": local_datetime(at, tz)}
+            FileRow(**_chip_fields(a), note_id=note_id, when=local_datetime(at, tz))
             for note_id, at, a in files
         ]
         self._show_draft(draft)
@@ -133,34 +176,29 @@ class NotesState(LeadState):
     def open_tab(self, tab: str) -> None:
         """Switch tabs; the Files tab reads its files when it opens."""
         self.tab = tab
-        principal = self._current_principal()
-        if tab == "files" and principal is not None and self.lead_id:
-            self._read_notes(principal)
+        if tab == "files" and self.lead_id:
+            self._read_notes(self._me())
 
     @rx.event
     def show_more_notes(self) -> None:
         """Older notes, a page at a time."""
-        principal = self._current_principal()
-        if principal is not None and self.lead_id:
+        if self.lead_id:
             self.notes_limit += notes.PAGE
-            self._read_notes(principal)
+            self._read_notes(self._me())
 
     def _show_draft(self, draft: NoteDraft | None) -> None:
         self.draft_text = draft.text if draft else ""
         self.draft_files = [file_view(a) for a in (draft.attachments if draft else [])]
 
-    def _error(self, exc: DomainError) -> str:
-        return self._t(exc.key) if exc.key else exc.message
-
     @rx.event
     def set_draft_text(self, value: str) -> None:
         """Remember the text as it is typed (debounced by the textarea)."""
         self.draft_text = value
-        principal = self._current_principal()
-        if principal is None or not self.lead_id:
-            return
-        with unit_of_work() as session:
-            note_drafts.set_text(session, principal=principal, lead_id=self.lead_id, text=value)
+        if self.lead_id:
+            with unit_of_work() as session:
+                note_drafts.set_text(
+                    session, principal=self._me(), lead_id=self.lead_id, text=value
+                )
 
     @rx.event
     def begin_upload(self) -> None:
@@ -177,9 +215,9 @@ class NotesState(LeadState):
     @rx.event
     async def upload(self, files: list[rx.UploadFile]) -> Any:
         """Store dropped, picked or pasted files and add them to the draft."""
-        principal = self._current_principal()
+        principal = self._me()
         self.uploading, self.composer_error = False, ""
-        if principal is None or not self.lead_id:
+        if not self.lead_id:
             return None
         stored, refused = self._store_all(principal, files)
         try:
@@ -189,7 +227,7 @@ class NotesState(LeadState):
                 )
         except DomainError as exc:
             notes.commit_removals([a["key"] for a in stored])
-            refused.append(self._error(exc))
+            refused.append(self._say(exc))
         else:
             self.draft_files = [file_view(a) for a in draft.attachments]
         self.composer_error = " ".join(refused)
@@ -208,28 +246,23 @@ class NotesState(LeadState):
                     )
                 )
             except DomainError as exc:
-                refused.append(f"{attachments.safe_name(upload.name)}: {self._error(exc)}")
+                refused.append(f"{attachments.safe_name(upload.name)}: {self._say(exc)}")
         return stored, refused
 
     @rx.event
     def remove_draft_file(self, attachment_id: str) -> None:
         """Take an upload off the draft and delete its bytes."""
-        principal = self._current_principal()
-        if principal is None:
-            return
         with unit_of_work() as session:
             keys = note_drafts.remove_file(
-                session, principal=principal, lead_id=self.lead_id, attachment_id=attachment_id
+                session, principal=self._me(), lead_id=self.lead_id, attachment_id=attachment_id
             )
         notes.commit_removals(keys)
-        self.draft_files = [f for f in self.draft_files if f["id"] != attachment_id]
+        self.draft_files = [f for f in self.draft_files if f.id != attachment_id]
 
     @rx.event
     def save_note(self, form: dict[str, Any]) -> Any:
         """Publish the draft (with the text as it is now in the box) as a note."""
-        principal = self._current_principal()
-        if principal is None:
-            return self._login_redirect()
+        principal = self._me()
         self.composer_error = ""
         try:
             with unit_of_work() as session:
@@ -241,23 +274,18 @@ class NotesState(LeadState):
                 )
                 note_drafts.publish(session, principal=principal, lead_id=self.lead_id)
         except DomainError as exc:
-            self.composer_error = self._error(exc)
+            self.composer_error = self._say(exc)
             return None
         self._read_notes(principal)
         self._refresh(principal, self.lead_id)
         return rx.toast.success(self._t("notes.saved"))
 
     @rx.event
-    def delete_note(self, note_id: str) -> Any:
+    def delete_note(self, note_id: int) -> Any:
         """Delete a note (after the confirmation dialog) and then its files."""
-        principal = self._current_principal()
-        if principal is None:
-            return self._login_redirect()
-        try:
-            with unit_of_work() as session:
-                keys = notes.delete_note(session, principal=principal, note_id=int(note_id))
-        except DomainError as exc:
-            return rx.toast.error(self._error(exc))
+        principal = self._me()
+        with unit_of_work() as session:
+            keys = notes.delete_note(session, principal=principal, note_id=int(note_id))
         notes.commit_removals(keys)
         self._read_notes(principal)
         self._refresh(principal, self.lead_id)

@@ -1,14 +1,19 @@
 """Who is signed in, in which language: the state every page builds on.
 
-The session cookie is HttpOnly, so the browser's JavaScript never sees it; the
-server reads it from the headers of the page's event socket. Each page's
-``on_load`` runs :meth:`SessionState.require_login` (or a handler that calls
-:meth:`SessionState.principal`), which re-checks the session in the database.
+A page's state belongs to the sign-in session that loaded it. The session
+cookie is HttpOnly, so the browser's JavaScript never sees it and the state
+never holds it: the event socket and the upload route turn it into the
+session's *key* (the hash the database keeps), and :mod:`crm_app.state.guard`
+checks that key against the one the state was loaded for before any handler
+runs. Handlers therefore never authenticate; they ask :meth:`SessionState._me`
+for the principal the guard resolved for this very event.
 """
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -16,24 +21,41 @@ from reflex.event import EventSpec
 
 from crm_app.db import unit_of_work
 from crm_app.i18n import DEFAULT_LOCALE, direction, translate
-from crm_app.services import accounts, auth
+from crm_app.services import accounts
 from crm_app.services.auth import Principal
+from crm_app.services.errors import DomainError
+
+# Where the event socket and the upload route put the session's key in router_data.
+SESSION_KEY = "crm_session_key"
+# The principal of the event being handled (set by the guard for every event).
+_principal: ContextVar[Principal | None] = ContextVar("crm_principal", default=None)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _cookie_value(cookie_header: str, name: str) -> str | None:
-    try:
-        jar = SimpleCookie(cookie_header)
-    except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
+class NotSignedIn(RuntimeError):
+    """A handler asked for the principal of an event that has none (a guard bug)."""
 
 
-def principal_for(cookie_header: str) -> Principal | None:
-    """The principal of the session cookie in ``cookie_header``, re-checked now."""
-    token = _cookie_value(cookie_header, auth.SESSION_COOKIE)
-    with unit_of_work() as session:
-        return auth.resolve_session(session, token)
+def public(handler: F) -> F:
+    """Mark an event handler that runs for signed-out visitors too (the sign-in page)."""
+    handler._crm_public = True  # type: ignore[attr-defined]
+    return handler
+
+
+def is_public(handler: Callable[..., Any]) -> bool:
+    """Whether :func:`public` marked ``handler``."""
+    return bool(getattr(handler, "_crm_public", False))
+
+
+def current_principal() -> Principal | None:
+    """The principal of the event being handled, if signed in."""
+    return _principal.get()
+
+
+def use_principal(principal: Principal | None) -> None:
+    """Make ``principal`` the current event's (the guard; tests that drive a state)."""
+    _principal.set(principal)
 
 
 def _set_document_language(locale: str) -> EventSpec:
@@ -44,7 +66,7 @@ def _set_document_language(locale: str) -> EventSpec:
 
 
 class SessionState(rx.State):
-    """The signed-in user as the UI needs them."""
+    """The signed-in user as the UI needs them, and the session the tab's data belongs to."""
 
     locale: str = DEFAULT_LOCALE
     signed_in: bool = False
@@ -52,7 +74,7 @@ class SessionState(rx.State):
     user_email: str = ""
     role: str = ""
     business_name: str = ""
-    _user_id: int = 0
+    _session_key: str = ""  # the sign-in session this tab's data was loaded for
 
     @rx.var
     def is_en(self) -> bool:
@@ -69,36 +91,35 @@ class SessionState(rx.State):
         """Owners and admins see admin actions."""
         return self.role in ("owner", "admin")
 
-    def _current_principal(self) -> Principal | None:
-        """The principal of this browser's session cookie, re-checked now."""
-        return principal_for(self.router.headers.cookie)
+    def _me(self) -> Principal:
+        """The principal of this event (the guard let it through, so there is one)."""
+        principal = _principal.get()
+        if principal is None:
+            raise NotSignedIn("no principal for this event")
+        return principal
 
     def _t(self, key: str, **params: object) -> str:
         """Translate ``key`` into the user's language (for toasts and messages)."""
         return translate(key, self.locale, **params)
 
-    def _adopt(self, principal: Principal) -> None:
-        self.signed_in = True
-        self._user_id = principal.user_id
-        self.user_name = principal.name
-        self.user_email = principal.email
-        self.role = principal.role.value
-        self.business_name = principal.business_name
-        self.locale = principal.locale
+    def _say(self, error: DomainError) -> str:
+        """A domain error as the user reads it."""
+        return self._t(error.key) if error.key else error.message
 
-    def _forget(self) -> None:
-        self.signed_in = False
-        self._user_id = 0
-        self.user_name = self.user_email = self.role = self.business_name = ""
-
-    def _authenticate(self) -> Principal | None:
-        """Re-check the session and refresh the user's fields; None when signed out."""
-        principal = self._current_principal()
-        if principal is None:
-            self._forget()
-        else:
-            self._adopt(principal)
-        return principal
+    def _adopt(self, principal: Principal, session_key: str) -> None:
+        """Bind the tab to this session and show who is signed in (only changed fields)."""
+        fields = {
+            "signed_in": True,
+            "user_name": principal.name,
+            "user_email": principal.email,
+            "role": principal.role.value,
+            "business_name": principal.business_name,
+            "locale": principal.locale,
+            "_session_key": session_key,
+        }
+        for name, value in fields.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     def _login_redirect(self) -> EventSpec:
         """Send the visitor to ``/login``, remembering where they were going."""
@@ -112,12 +133,11 @@ class SessionState(rx.State):
 
     @rx.event
     def require_login(self) -> EventSpec:
-        """On a protected page without data of its own: sign-in check only."""
-        if self._authenticate() is None:
-            return self._login_redirect()
+        """On a protected page without data of its own (the guard has checked the session)."""
         return self._language_script()
 
     @rx.event
+    @public
     def switch_locale(self) -> EventSpec:
         """Toggle Hebrew and English.
 
@@ -125,7 +145,7 @@ class SessionState(rx.State):
         rendered on the server (status labels, dates) follows too.
         """
         self.locale = "en" if self.locale == "he" else "he"
-        principal = self._current_principal() if self.signed_in else None
+        principal = current_principal()
         if principal is None:
             return self._language_script()
         with unit_of_work() as session:

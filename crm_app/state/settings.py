@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -17,49 +18,57 @@ from crm_app.services.errors import DomainError
 from crm_app.state.session import SessionState
 
 
+@dataclass(frozen=True)
+class StatusRow:
+    """A lead status as the editor shows it."""
+
+    id: int
+    key: str
+    label_he: str
+    label_en: str
+    color: str
+    closed: bool
+    default: bool
+
+
 class SettingsState(SessionState):
     """The business's statuses, editable by owners and admins."""
 
-    pipeline: list[dict[str, str]] = []
+    pipeline: list[StatusRow] = []
     colors: list[str] = list(statuses.COLORS)
     status_error: str = ""
 
     @rx.event
     def load(self) -> EventSpec:
-        """Check the session and read the pipeline."""
-        principal = self._authenticate()
-        if principal is None:
-            return self._login_redirect()
-        self._read(principal.business_id)
+        """Read the pipeline."""
+        self._read(self._me().business_id)
         return self._language_script()
 
     def _read(self, business_id: int) -> None:
         with unit_of_work() as session:
             rows = statuses.list_statuses(session, business_id=business_id)
         self.pipeline = [
-            {
-                "id": str(s.id),
-                "key": s.key,
-                "label_he": s.label_he,
-                "label_en": s.label_en,
-                "color": s.color,
-                "closed": "1" if s.is_closed else "",
-                "default": "1" if s.is_default else "",
-            }
+            StatusRow(
+                id=s.id or 0,
+                key=s.key,
+                label_he=s.label_he,
+                label_en=s.label_en,
+                color=s.color,
+                closed=s.is_closed,
+                default=s.is_default,
+            )
             for s in rows
         ]
 
     def _change(self, action: Callable[[Session, int], Any]) -> Any:
-        principal = self._current_principal()
-        if principal is None:
-            return self._login_redirect()
+        principal = self._me()
         self.status_error = ""
         try:
             require_role(principal, Role.OWNER, Role.ADMIN)
             with unit_of_work() as session:
                 action(session, principal.business_id)
         except DomainError as exc:
-            self.status_error = self._t(exc.key) if exc.key else exc.message
+            self.status_error = self._say(exc)
             return None
         self._read(principal.business_id)
         return None
@@ -94,7 +103,7 @@ class SettingsState(SessionState):
         )
 
     @rx.event
-    def move(self, status_id: str, offset: int) -> Any:
+    def move(self, status_id: int, offset: int) -> Any:
         """Move a status up (-1) or down (+1)."""
         return self._change(
             lambda s, b: statuses.move_status(
@@ -103,7 +112,7 @@ class SettingsState(SessionState):
         )
 
     @rx.event
-    def delete(self, status_id: str) -> Any:
+    def delete(self, status_id: int) -> Any:
         """Delete a status no lead uses."""
         return self._change(
             lambda s, b: statuses.delete_status(s, business_id=b, status_id=int(status_id))

@@ -10,7 +10,7 @@ from crm_app.state.calls import CallsState, CallViewState
 from crm_app.state.lead import LeadState
 from tests.conftest import Database
 from tests.factories import make_call, make_lead, make_tenant
-from tests.state.conftest import session_cookie, state_for
+from tests.state.conftest import guarded, session_cookie, state_for
 
 TRANSCRIPT = [
     {"speaker": "agent", "text": "שלום", "start_ms": 0, "end_ms": 3000, "interrupted": True},
@@ -40,31 +40,32 @@ FAILED_SUMMARY = {
 }
 
 
-def test_the_url_filters_the_calls_and_opens_one(db: Database) -> None:
+async def test_the_url_filters_the_calls_and_opens_one(db: Database) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant, name="נועה", phone="0529876543")
     wanted = make_call(tenant, lead, recording=b"RIFF....", started_at=utcnow())
     make_call(tenant, None, started_at=utcnow() - timedelta(hours=1))
-    state = state_for(
+    state = await state_for(
         CallsState,
         path=f"/calls?q=052-987&has_recording=true&call={wanted.id}",
         cookie=session_cookie(tenant.agent),
     )
     events = state.load()
-    assert [r["id"] for r in state.rows] == [str(wanted.id)]
-    assert state.rows[0]["lead_name"] == "נועה" and state.rows[0]["has_recording"] == "1"
+    assert [r.id for r in state.rows] == [wanted.id]
+    assert state.rows[0].lead_name == "נועה" and state.rows[0].has_recording
     assert state.has_filters and state.recording == "true" and state.total == 1
     assert any("open_call" in str(e) for e in events)  # ?call= opens the panel
     assert "direction=outbound" in str(state.set_direction("outbound"))
     assert "has_recording" not in str(state.set_recording("all"))
 
 
-def test_signed_out_visitors_go_to_login(db: Database) -> None:
-    state = state_for(CallsState, path="/calls")
-    assert "/login" in str(state.load())
+async def test_signed_out_visitors_go_to_login(db: Database) -> None:
+    state = await state_for(CallsState, path="/calls")
+    update = await guarded(state, "load")
+    assert update is not None and "/login?next=/calls" in str(update.events)
 
 
-def test_the_panel_shows_player_transcript_summary_metadata_and_steps(db: Database) -> None:
+async def test_the_panel_shows_player_transcript_summary_metadata_and_steps(db: Database) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant, name="אורי")
     call = make_call(
@@ -79,19 +80,19 @@ def test_the_panel_shows_player_transcript_summary_metadata_and_steps(db: Databa
         recommended_confidence=0.72,
         pipeline=FAILED_SUMMARY,
     )
-    panel = state_for(CallViewState, path="/calls", cookie=session_cookie(tenant.agent))
-    panel.open_call(str(call.id))
+    panel = await state_for(CallViewState, path="/calls", cookie=session_cookie(tenant.agent))
+    panel.open_call(call.id)
     shown = panel.call
-    assert shown["recording_url"] == f"/api/v1/calls/{call.id}/recording"
-    assert (shown["audio_length"], shown["audio_size"]) == ("64.2 שניות", "2.0 KB")
-    assert shown["transcript_source"] == "ההקלטה" and shown["end_reason"] == "הלקוח ניתק"
-    assert shown["lead_name"] == "אורי" and shown["lead_id"] == str(lead.id)
-    assert "72%" in shown["recommended"] and shown["has_failed"] == "1"
-    assert [(t["speaker_label"], t["at"], t["interrupted"]) for t in panel.transcript] == [
-        ("נציג AI", "0:00", "1"),
-        ("לקוח", "0:02", ""),
+    assert shown.recording_url == f"/api/v1/calls/{call.id}/recording"
+    assert (shown.audio_length, shown.audio_size) == ("64.2 שניות", "2.0 KB")
+    assert shown.transcript_source == "ההקלטה" and shown.end_reason == "הלקוח ניתק"
+    assert shown.lead_name == "אורי" and shown.lead_id == lead.id
+    assert "72%" in shown.recommended and shown.has_failed
+    assert [(t.speaker_label, t.at, t.interrupted) for t in panel.transcript] == [
+        ("נציג AI", "0:00", True),
+        ("לקוח", "0:02", False),
     ]
-    assert [s["state"] for s in panel.steps] == [
+    assert [s.state for s in panel.steps] == [
         "done",
         "done",
         "done",
@@ -101,22 +102,22 @@ def test_the_panel_shows_player_transcript_summary_metadata_and_steps(db: Databa
     ]
     # What each step says is in the reader's language, a status by its label; rows
     # written before steps kept their words as keys show their stored text.
-    assert panel.steps[3]["message"] == "הסיכום לא הסתיים בזמן"
-    assert panel.steps[5]["message"] == "הומלץ \u2068מתאים\u2069 בביטחון 0.72, מתחת לסף 0.80"
-    assert panel.steps[0]["message"] == "1 KB"
+    assert panel.steps[3].message == "הסיכום לא הסתיים בזמן"
+    assert panel.steps[5].message == "הומלץ \u2068מתאים\u2069 בביטחון 0.72, מתחת לסף 0.80"
+    assert panel.steps[0].message == "1 KB"
     assert "playbackRate = 1.5" in str(panel.set_speed("1.5")) and panel.speed == "1.5"
     assert panel.set_speed("99") is None and panel.speed == "1.5"
 
     # An agent cannot re-run; another business's call reads as not found.
     panel.rerun()
-    assert panel.notice and panel.steps[3]["state"] == "failed"
+    assert panel.notice and panel.steps[3].state == "failed"
     other = make_tenant(name="אחר")
-    stranger = state_for(CallViewState, path="/calls", cookie=session_cookie(other.owner))
-    stranger.open_call(str(call.id))
-    assert stranger.call == {} and stranger.notice == "השיחה הזו לא קיימת."
+    stranger = await state_for(CallViewState, path="/calls", cookie=session_cookie(other.owner))
+    stranger.open_call(call.id)
+    assert stranger.call.id == 0 and stranger.notice == "השיחה הזו לא קיימת."
 
 
-def test_an_admin_reruns_the_failed_steps_from_the_panel(db: Database) -> None:
+async def test_an_admin_reruns_the_failed_steps_from_the_panel(db: Database) -> None:
     class Remember:
         runs: list[int] = []
 
@@ -127,20 +128,22 @@ def test_an_admin_reruns_the_failed_steps_from_the_panel(db: Database) -> None:
     call = make_call(tenant, None, pipeline=FAILED_SUMMARY)
     previous = use_queue(Remember())
     try:
-        panel = state_for(CallViewState, path="/calls", cookie=session_cookie(tenant.admin))
-        panel.open_call(str(call.id))
+        panel = await state_for(CallViewState, path="/calls", cookie=session_cookie(tenant.admin))
+        panel.open_call(call.id)
         panel.rerun()
     finally:
         use_queue(previous)
     assert Remember.runs == [call.id]
-    assert [s["state"] for s in panel.steps][3:] == ["pending", "pending", "pending"]
+    assert [s.state for s in panel.steps][3:] == ["pending", "pending", "pending"]
     assert panel.notice == "נשלח להרצה חוזרת."
 
 
-def test_the_lead_calls_tab_lists_the_leads_calls(db: Database) -> None:
+async def test_the_lead_calls_tab_lists_the_leads_calls(db: Database) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant)
     make_call(tenant, lead, recording=b"RIFF", summary="סיכום")
-    state = state_for(LeadState, path=f"/leads/{lead.id}", cookie=session_cookie(tenant.agent))
+    state = await state_for(
+        LeadState, path=f"/leads/{lead.id}", cookie=session_cookie(tenant.agent)
+    )
     state.load()
-    assert [(c["has_recording"], c["summary"]) for c in state.calls] == [("1", "סיכום")]
+    assert [(c.has_recording, c.summary) for c in state.calls] == [(True, "סיכום")]

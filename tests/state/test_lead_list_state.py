@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlmodel import select
 
 from crm_app.db import unit_of_work
 from crm_app.models import Lead
 from crm_app.services import statuses
+from crm_app.services.errors import DomainError
 from crm_app.state.lead_actions import BulkState, NewLeadState
 from crm_app.state.leads import LeadsState
 from tests.conftest import Database
@@ -22,27 +24,29 @@ def _redirect_url(event: object) -> str:
     return text[start : text.index("'", start)] if "'" in text[start:] else text[start:]
 
 
-def test_url_filters_drive_the_query(db: Database) -> None:
+async def test_url_filters_drive_the_query(db: Database) -> None:
     tenant = make_tenant()
     make_lead(tenant, name="דנה כהן", phone="054-1234567")
     make_lead(tenant, name="יוסי לוי")
-    state = state_for(
+    state = await state_for(
         LeadsState, path="/leads?q=054-123&sort=name", cookie=session_cookie(tenant.agent)
     )
     state.load()
-    assert [r["name"] for r in state.rows] == ["דנה כהן"]
+    assert [r.name for r in state.rows] == ["דנה כהן"]
     assert state.q == "054-123" and state.sort == "name" and state.has_filters
-    href = state.rows[0]["href"]
-    assert href.startswith(f"/leads/{state.rows[0]['id']}?from=")
+    href = state.rows[0].href
+    assert href.startswith(f"/leads/{state.rows[0].id}?from=")
     assert parse_qs(parse_qs(urlsplit(href).query)["from"][0]) == {
         "q": ["054-123"],
         "sort": ["name"],
     }
 
 
-def test_controls_change_the_url_not_the_rows(db: Database) -> None:
+async def test_controls_change_the_url_not_the_rows(db: Database) -> None:
     tenant = make_tenant()
-    state = state_for(LeadsState, path="/leads?status=new", cookie=session_cookie(tenant.agent))
+    state = await state_for(
+        LeadsState, path="/leads?status=new", cookie=session_cookie(tenant.agent)
+    )
     state.load()
     assert "status=new%2Cwon" in str(state.toggle_status("won"))
     assert "status=" not in str(state.toggle_status("new"))
@@ -52,26 +56,27 @@ def test_controls_change_the_url_not_the_rows(db: Database) -> None:
     assert "owner=me" in str(state.set_owner_filter("me"))
 
 
-def test_a_bad_url_shows_a_message_not_a_crash(db: Database) -> None:
+async def test_a_bad_url_shows_a_message_not_a_crash(db: Database) -> None:
     tenant = make_tenant()
-    state = state_for(
+    state = await state_for(
         LeadsState, path="/leads?sort=password_hash", cookie=session_cookie(tenant.agent)
     )
     state.load()
     assert state.rows == [] and state.error
 
 
-def test_bulk_status_needs_a_reason_for_closed_statuses(db: Database) -> None:
+async def test_bulk_status_needs_a_reason_for_closed_statuses(db: Database) -> None:
     tenant = make_tenant()
-    ids = [str(make_lead(tenant).id) for _ in range(2)]
-    state = state_for(BulkState, path="/leads", cookie=session_cookie(tenant.agent))
+    ids = [make_lead(tenant).id or 0 for _ in range(2)]
+    state = await state_for(BulkState, path="/leads", cookie=session_cookie(tenant.agent))
     state.load()
     state.selected = ids
     with unit_of_work() as session:
         lost = statuses.status_by_key(session, business_id=tenant.id, key="lost")
     state.choose_bulk_status(str(lost.id))
     assert state.bulk_needs_reason
-    state.apply_bulk_status()
+    with pytest.raises(DomainError, match="reason"):  # shown as a toast by the app
+        state.apply_bulk_status()
     with unit_of_work() as session:
         assert {
             lead.status_id
@@ -86,10 +91,10 @@ def test_bulk_status_needs_a_reason_for_closed_statuses(db: Database) -> None:
         } == {lost.id}
 
 
-def test_new_lead_dialog_explains_bad_phones_and_links_duplicates(db: Database) -> None:
+async def test_new_lead_dialog_explains_bad_phones_and_links_duplicates(db: Database) -> None:
     tenant = make_tenant()
     existing = make_lead(tenant, phone="054-1234567")
-    state = state_for(NewLeadState, path="/leads", cookie=session_cookie(tenant.agent))
+    state = await state_for(NewLeadState, path="/leads", cookie=session_cookie(tenant.agent))
     state.load()
     state.create({"name": "x", "phone": "12", "source": "manual", "owner": "none"})
     assert state.form_error == "מספר הטלפון אינו תקין." and state.existing_href == ""

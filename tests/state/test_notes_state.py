@@ -17,8 +17,12 @@ from tests.factories import make_lead, make_tenant
 from tests.state.conftest import session_cookie, state_for
 
 
-def _state(cls: type[NotesState], tenant, lead_id: int, cookie: str | None = None) -> NotesState:  # type: ignore[no-untyped-def]
-    state = state_for(cls, path=f"/leads/{lead_id}", cookie=cookie or session_cookie(tenant.agent))
+async def _state(
+    cls: type[NotesState], tenant, lead_id: int, cookie: str | None = None
+) -> NotesState:  # type: ignore[no-untyped-def]
+    state = await state_for(
+        cls, path=f"/leads/{lead_id}", cookie=cookie or session_cookie(tenant.agent)
+    )
     state.load()
     state.load_notes()
     return state
@@ -32,7 +36,7 @@ async def test_a_file_only_note_is_saved_and_survives_a_reload(db: Database) -> 
     tenant = make_tenant()
     lead = make_lead(tenant)
     cookie = session_cookie(tenant.agent)
-    state = _state(NotesState, tenant, lead.id, cookie)
+    state = await _state(NotesState, tenant, lead.id, cookie)
     assert not state.can_save
     state.begin_upload()
     assert state.uploading and not state.can_save
@@ -40,41 +44,41 @@ async def test_a_file_only_note_is_saved_and_survives_a_reload(db: Database) -> 
     assert (
         not state.uploading
         and state.can_save
-        and [f["name"] for f in state.draft_files] == ["scan.pdf"]
+        and [f.name for f in state.draft_files] == ["scan.pdf"]
     )
-    reloaded = _state(
+    reloaded = await _state(
         NotesState, tenant, lead.id, cookie
     )  # a page reload: the draft is still there
-    assert [f["name"] for f in reloaded.draft_files] == ["scan.pdf"]
+    assert [f.name for f in reloaded.draft_files] == ["scan.pdf"]
     reloaded.save_note({"text": ""})
     assert reloaded.composer_error == ""
-    assert reloaded.note_rows[0]["text"] == "" and [
-        f["name"] for f in reloaded.note_rows[0]["files"]
-    ] == ["scan.pdf"]
+    assert reloaded.note_rows[0].text == "" and [f.name for f in reloaded.note_rows[0].files] == [
+        "scan.pdf"
+    ]
     assert reloaded.draft_files == [] and reloaded.files_tab == []  # read when the tab opens
     reloaded.open_tab("files")
-    assert [f["name"] for f in reloaded.files_tab] == ["scan.pdf"]
+    assert [f.name for f in reloaded.files_tab] == ["scan.pdf"]
 
 
 async def test_refused_uploads_explain_themselves_and_keep_the_rest(db: Database) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant)
-    state = _state(NotesState, tenant, lead.id)
+    state = await _state(NotesState, tenant, lead.id)
     await state.upload([_upload("ok.txt", b"fine"), _upload("virus.exe", b"MZ..")])
-    assert [f["name"] for f in state.draft_files] == ["ok.txt"]
+    assert [f.name for f in state.draft_files] == ["ok.txt"]
     assert "virus.exe" in state.composer_error and "אסור" in state.composer_error
 
 
-def test_draft_text_is_kept_as_typed(db: Database) -> None:
+async def test_draft_text_is_kept_as_typed(db: Database) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant)
     cookie = session_cookie(tenant.agent)
-    state = _state(NotesState, tenant, lead.id, cookie)
+    state = await _state(NotesState, tenant, lead.id, cookie)
     state.set_draft_text("שיחה ראשונה")
-    assert _state(NotesState, tenant, lead.id, cookie).draft_text == "שיחה ראשונה"
+    assert (await _state(NotesState, tenant, lead.id, cookie)).draft_text == "שיחה ראשונה"
 
 
-def test_the_page_state_and_the_api_show_the_same_attachments(db: Database) -> None:
+async def test_the_page_state_and_the_api_show_the_same_attachments(db: Database) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant)
     with TestClient(create_backend(), base_url="https://crm.test") as client:
@@ -90,28 +94,28 @@ def test_the_page_state_and_the_api_show_the_same_attachments(db: Database) -> N
         api_files = client.get(f"/api/v1/leads/{lead.id}/notes", headers=auth).json()[0][
             "attachments"
         ]
-    state = _state(NotesState, tenant, lead.id)
-    page_files = state.note_rows[0]["files"]
-    assert [(f["id"], f["name"], f["url"]) for f in page_files] == [
+    state = await _state(NotesState, tenant, lead.id)
+    page_files = state.note_rows[0].files
+    assert [(f.id, f.name, f.url) for f in page_files] == [
         (a["id"], a["name"], a["download_url"]) for a in api_files
     ]
-    assert [a["id"] for a in note["attachments"]] == [f["id"] for f in page_files]
+    assert [a["id"] for a in note["attachments"]] == [f.id for f in page_files]
 
 
 async def test_editing_shows_the_files_and_merges_changes(db: Database) -> None:
     tenant = make_tenant()
     lead = make_lead(tenant)
     cookie = session_cookie(tenant.agent)
-    state = _state(NotesState, tenant, lead.id, cookie)
+    state = await _state(NotesState, tenant, lead.id, cookie)
     await state.upload([_upload("first.txt", b"1")])
     state.save_note({"text": "note"})
-    edit = _state(NoteEditState, tenant, lead.id, cookie)
-    note_id = edit.note_rows[0]["id"]
+    edit = await _state(NoteEditState, tenant, lead.id, cookie)
+    note_id = edit.note_rows[0].id
     edit.start_edit(note_id)
-    assert [f["name"] for f in edit.edit_files] == ["first.txt"]
+    assert [f.name for f in edit.edit_files] == ["first.txt"]
     await edit.upload_to_edit([_upload("second.txt", b"2")])
-    edit.remove_edit_file(edit.edit_files[0]["id"])
-    assert [f["name"] for f in edit.edit_files] == ["second.txt"]
+    edit.remove_edit_file(edit.edit_files[0].id)
+    assert [f.name for f in edit.edit_files] == ["second.txt"]
     edit.save_edit_note({"text": "note, edited"})
-    assert edit.editing_id == 0 and edit.note_rows[0]["text"] == "note, edited"
-    assert [f["name"] for f in edit.note_rows[0]["files"]] == ["second.txt"]
+    assert edit.editing_id == 0 and edit.note_rows[0].text == "note, edited"
+    assert [f.name for f in edit.note_rows[0].files] == ["second.txt"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reflex.state import StateUpdate
 from sqlmodel import select
 
 from crm_app.db import unit_of_work
@@ -11,61 +12,64 @@ from crm_app.state.leads import PAGE_SIZE, LeadsState
 from crm_app.state.session import SessionState
 from tests.conftest import Database
 from tests.factories import make_lead, make_tenant
-from tests.state.conftest import session_cookie, state_for
+from tests.state.conftest import guarded, session_cookie, state_for
 
 
-def _redirect_target(event: object) -> str:
-    return str(event)
+def _redirect_target(update: StateUpdate | None) -> str:
+    assert update is not None, "the guard let the event through"
+    return str(update.events)
 
 
-def test_signed_out_visitor_is_sent_to_login_with_next(db: Database) -> None:
-    state = state_for(LeadsState, path="/leads")
-    event = state.load()
-    assert "/login?next=/leads" in _redirect_target(event)
+async def test_signed_out_visitor_is_sent_to_login_with_next(db: Database) -> None:
+    state = await state_for(LeadsState, path="/leads")
+    update = await guarded(state, "load")
+    assert "/login?next=/leads" in _redirect_target(update)
     assert state.rows == [] and not state.signed_in
 
 
-def test_a_forged_cookie_is_a_signed_out_visitor(db: Database) -> None:
-    state = state_for(LeadsState, path="/leads", cookie="crm_session=forged-value")
-    assert "/login" in _redirect_target(state.load())
+async def test_a_forged_cookie_is_a_signed_out_visitor(db: Database) -> None:
+    state = await state_for(LeadsState, path="/leads", cookie="crm_session=forged-value")
+    assert "/login" in _redirect_target(await guarded(state, "load"))
 
 
-def test_lead_list_shows_only_the_users_business(db: Database) -> None:
+async def test_lead_list_shows_only_the_users_business(db: Database) -> None:
     mine, theirs = make_tenant(), make_tenant()
     make_lead(mine, name="שלי")
     make_lead(theirs, name="של אחרים")
-    state = state_for(LeadsState, path="/leads", cookie=session_cookie(mine.agent))
+    state = await state_for(LeadsState, path="/leads", cookie=session_cookie(mine.agent))
     state.load()
     assert state.signed_in and state.role == "agent"
-    assert [r["name"] for r in state.rows] == ["שלי"]
-    assert state.rows[0]["status"] == "חדש"
+    assert [r.name for r in state.rows] == ["שלי"]
+    assert state.rows[0].status == "חדש"
 
 
-def test_lead_list_is_limited_to_one_page(db: Database) -> None:
+async def test_lead_list_is_limited_to_one_page(db: Database) -> None:
     tenant = make_tenant()
     for i in range(PAGE_SIZE + 5):
         make_lead(tenant, name=f"lead {i}")
-    state = state_for(LeadsState, path="/leads", cookie=session_cookie(tenant.owner))
+    state = await state_for(LeadsState, path="/leads", cookie=session_cookie(tenant.owner))
     state.load()
     assert len(state.rows) == PAGE_SIZE
-    assert state.rows[0]["name"] == f"lead {PAGE_SIZE + 4}"  # newest first
+    assert state.rows[0].name == f"lead {PAGE_SIZE + 4}"  # newest first
 
 
-def test_another_business_lead_reads_as_not_found(db: Database) -> None:
+async def test_another_business_lead_reads_as_not_found(db: Database) -> None:
     mine, theirs = make_tenant(), make_tenant()
     foreign = make_lead(theirs, name="סוד")
     own = make_lead(mine, name="גלוי")
-    state = state_for(LeadState, path=f"/leads/{foreign.id}", cookie=session_cookie(mine.owner))
+    state = await state_for(
+        LeadState, path=f"/leads/{foreign.id}", cookie=session_cookie(mine.owner)
+    )
     state.load()
-    assert not state.found and state.lead == {}
-    state = state_for(LeadState, path=f"/leads/{own.id}", cookie=session_cookie(mine.owner))
+    assert not state.found and state.lead.id == 0 and state.lead.name == ""
+    state = await state_for(LeadState, path=f"/leads/{own.id}", cookie=session_cookie(mine.owner))
     state.load()
-    assert state.found and state.lead["name"] == "גלוי"
+    assert state.found and state.lead.name == "גלוי"
 
 
-def test_switching_language_is_remembered_for_the_user(db: Database) -> None:
+async def test_switching_language_is_remembered_for_the_user(db: Database) -> None:
     tenant = make_tenant(locale="he")
-    state = state_for(SessionState, path="/settings", cookie=session_cookie(tenant.agent))
+    state = await state_for(SessionState, path="/settings", cookie=session_cookie(tenant.agent))
     state.require_login()
     assert state.locale == "he" and state.dir == "rtl"
     state.switch_locale()

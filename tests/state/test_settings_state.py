@@ -9,12 +9,12 @@ from tests.state.conftest import session_cookie, state_for
 
 
 def _keys(state: SettingsState) -> list[str]:
-    return [s["key"] for s in state.pipeline]
+    return [s.key for s in state.pipeline]
 
 
-def test_admin_adds_renames_reorders_and_deletes_statuses(db: Database) -> None:
+async def test_admin_adds_renames_reorders_and_deletes_statuses(db: Database) -> None:
     tenant = make_tenant()
-    state = state_for(SettingsState, path="/settings", cookie=session_cookie(tenant.admin))
+    state = await state_for(SettingsState, path="/settings", cookie=session_cookie(tenant.admin))
     state.load()
     assert _keys(state)[:2] == ["new", "attempting"]
     state.add_status(
@@ -24,31 +24,31 @@ def test_admin_adds_renames_reorders_and_deletes_statuses(db: Database) -> None:
     added = state.pipeline[-1]
     state.save_status(
         {
-            "id": added["id"],
+            "id": added.id,
             "label_he": "ממתין",
             "label_en": "Waiting",
             "color": "pink",
             "closed": "on",
         }
     )
-    assert state.pipeline[-1]["label_en"] == "Waiting" and state.pipeline[-1]["closed"] == "1"
-    state.move(added["id"], -1)
+    assert state.pipeline[-1].label_en == "Waiting" and state.pipeline[-1].closed
+    state.move(added.id, -1)
     assert _keys(state)[-2] == "awaiting_payment"
-    state.delete(added["id"])
+    state.delete(added.id)
     assert "awaiting_payment" not in _keys(state)
 
 
-def test_invalid_status_shows_a_message(db: Database) -> None:
+async def test_invalid_status_shows_a_message(db: Database) -> None:
     tenant = make_tenant()
-    state = state_for(SettingsState, path="/settings", cookie=session_cookie(tenant.owner))
+    state = await state_for(SettingsState, path="/settings", cookie=session_cookie(tenant.owner))
     state.load()
     state.add_status({"label_he": "", "label_en": "No hebrew", "color": "gray"})
     assert state.status_error == "לסטטוס נדרשים שם בעברית ובאנגלית."
 
 
-def test_agents_cannot_change_the_pipeline(db: Database) -> None:
+async def test_agents_cannot_change_the_pipeline(db: Database) -> None:
     tenant = make_tenant()
-    state = state_for(SettingsState, path="/settings", cookie=session_cookie(tenant.agent))
+    state = await state_for(SettingsState, path="/settings", cookie=session_cookie(tenant.agent))
     state.load()
     before = list(state.pipeline)
     state.add_status({"label_he": "חדש2", "label_en": "New2", "color": "gray"})
