@@ -34,7 +34,7 @@ def _no_principal_left_over() -> Iterator[None]:
 
 
 async def guarded(
-    state: rx.State, handler: str, *, cookie: str | None = None
+    state: BaseState, handler: str, *, cookie: str | None = None
 ) -> StateUpdate | None:
     """Run the guard for ``handler`` of ``state`` (with another cookie, if given)."""
     root = state._get_root_state()
