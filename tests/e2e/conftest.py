@@ -6,6 +6,7 @@ through the services.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from crm_app.migrate import upgrade_to_head
 from tests.conftest import PostgresServer
 from tests.live import LiveServer, live_server
 
+REDIS = "redis://127.0.0.1:6379/3"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,6 +45,19 @@ def server(
     engine.dispose()
     with live_server(tmp_path_factory.mktemp("live"), database_url) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def pair(
+    tmp_path_factory: pytest.TempPathFactory, server: LiveServer
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two more servers on the run's database and one Redis, started one after the other."""
+    tmp = tmp_path_factory.mktemp("pair")
+    extra = {"REFLEX_REDIS_URL": REDIS, "GRANIAN_WORKERS": "1", "STORAGE_DIR": str(tmp / "files")}
+    with contextlib.ExitStack() as stack:
+        one = stack.enter_context(live_server(tmp / "one", server.database_url, **extra))
+        two = stack.enter_context(live_server(tmp / "two", server.database_url, **extra))
+        yield one, two
 
 
 @pytest.fixture(autouse=True)

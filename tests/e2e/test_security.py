@@ -15,14 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 import socketio
-from playwright.sync_api import Page
 from sqlmodel import select
 
 from crm_app.db import unit_of_work
 from crm_app.models import NoteDraft
 from crm_app.state.notes import NotesState
 from tests.conftest import ROOT
-from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, Tenant, make_lead, make_tenant
 from tests.live import LiveServer
 from tests.socket_tab import LEADS_LOAD, Tab, handler_name
@@ -158,18 +156,6 @@ async def test_an_upload_with_a_tabs_token_and_no_cookie_is_refused_and_stores_n
     assert all(d.attachments == [] for d in drafts)
     answer = _upload(server, tab.token, cookie)  # the tab's own sign-in may upload
     assert answer.status_code == 200 and "scan.pdf" in answer.text
-
-
-def test_the_browsers_event_socket_carries_no_token_in_its_url(
-    page: Page, server: LiveServer
-) -> None:
-    tenant = make_tenant()
-    make_lead(tenant, name="ליד")
-    sockets: list[str] = []
-    page.on("websocket", lambda ws: sockets.append(ws.url))
-    sign_in(page, server, tenant.agent.email, PASSWORD)
-    page.wait_for_selector("[data-testid=lead-row]")
-    assert sockets and all("/_event" in url and "token" not in url for url in sockets)
 
 
 async def test_the_server_writes_no_state_to_disk(server: LiveServer) -> None:

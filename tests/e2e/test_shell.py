@@ -59,3 +59,15 @@ def test_wrong_password_shows_a_message(page: Page, server: LiveServer) -> None:
     sign_in(page, server, tenant.agent.email, "definitely wrong")
     expect(page.locator("#login-error")).to_contain_text("אימייל או סיסמה שגויים")
     expect(page.locator("#login-email")).to_have_value(tenant.agent.email)
+
+
+def test_the_browsers_event_socket_carries_no_token_in_its_url(
+    page: Page, server: LiveServer
+) -> None:
+    tenant = make_tenant()
+    make_lead(tenant, name="ליד")
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    sign_in(page, server, tenant.agent.email, PASSWORD)
+    page.wait_for_selector("[data-testid=lead-row]")
+    assert sockets and all("/_event" in url and "token" not in url for url in sockets)
