@@ -8,7 +8,7 @@ test:
 	@scripts/test.sh
 
 call:
-	@scripts/simulate_call.sh
+	@scripts/simulate_call.sh $(ARGS)
 
 worker:
 	@scripts/setup.sh requirements.txt

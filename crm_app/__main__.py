@@ -50,8 +50,9 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         if not seed.database_is_empty(session):
             _out("database is not empty: demo data not added")
             return 0 if args.if_empty else 1
-        login = seed.seed_demo(session)
-    _out(f"demo login: {login.email} / {login.password}")
+        seed.seed_demo(session)
+    for login in seed.demo_logins():
+        _out(f"demo login ({login.business}): {login.email} / {login.password}")
     return 0
 
 

@@ -279,7 +279,8 @@ def held(root: Path) -> Iterator[str]:
         yield server.url()
     finally:
         with holders.locked() as pids:
-            pids[:] = [p for p in pids if p != os.getpid()]
+            if os.getpid() in pids:
+                pids.remove(os.getpid())  # one hold of this process (it may hold it twice)
             if not pids:
                 server.stop()
 

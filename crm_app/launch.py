@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 
 from crm_app import embedded_db
-from crm_app.db import build_engine
+from crm_app.db import build_engine, unit_of_work
 from crm_app.migrate import upgrade_to_head
 from crm_app.services import seed
 from crm_app.settings import LaunchSettings, Settings, SettingsError, child_environment, configure
@@ -90,8 +90,9 @@ def serve(launch: LaunchSettings) -> int:
     """Run everything ``make run`` serves until interrupted; returns the server's exit code."""
     with database(launch) as url:
         settings = prepare(launch, url)
-        login = _seed_demo() if settings.demo_mode else None
-        _banner(settings.port, login)
+        if settings.demo_mode:
+            _seed_demo()
+        _banner(settings.port, seed.demo_logins() if settings.demo_mode else [])
         env = child_environment(
             DATABASE_URL=url,
             DEMO_MODE="1" if settings.demo_mode else "0",
@@ -101,20 +102,22 @@ def serve(launch: LaunchSettings) -> int:
         return Supervisor(env, settings.port).run()
 
 
-def _seed_demo() -> seed.DemoLogin:
-    from crm_app.db import unit_of_work
-
+def _seed_demo() -> None:
     with unit_of_work() as session:
         if seed.database_is_empty(session):
-            return seed.seed_demo(session)
-    return seed.DemoLogin(seed.DEMO_OWNER, seed.DEMO_PASSWORD)
+            seed.seed_demo(session)
 
 
-def _banner(port: int, login: seed.DemoLogin | None) -> None:
+def _banner(port: int, logins: list[seed.DemoLogin]) -> None:
     lines = ["", f"  CRM: http://localhost:{port}"]
-    if login is not None:
-        lines.append(f"  demo login: {login.email} / {login.password}")
-    lines += ["  place a simulated call (another shell): make call", ""]
+    for login in logins:
+        lines.append(f"  demo login ({login.business}): {login.email} / {login.password}")
+    lines.append("  place a simulated call (another shell): make call")
+    if len(logins) > 1:
+        lines.append(
+            f'    to the English business: make call ARGS="--business-phone {logins[1].phone}"'
+        )
+    lines.append("")
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
 

@@ -27,6 +27,9 @@ T = TypeVar("T")
 DEMO_PASSWORD = "demo-password-123"
 DEMO_OWNER = "owner@demo.example.com"
 DEMO_BUSINESS_PHONE = "+97235550100"
+# A second demo business, whose language is English, beside the Hebrew one.
+DEMO_EN_OWNER = "owner@brightsmile.example.com"
+DEMO_EN_BUSINESS_PHONE = "+12125550100"
 
 HEBREW_FIRST = (
     "נועה",
@@ -95,6 +98,7 @@ ENGLISH_LAST = (
     "Green",
 )
 CITIES = ("תל אביב", "ירושלים", "חיפה", "באר שבע", "רמת גן", "נתניה", "ראשון לציון", "")
+EN_CITIES = ("New York", "Brooklyn", "Queens", "Jersey City", "Hoboken", "")
 STATUS_WEIGHTS: dict[str, int] = {
     "new": 30,
     "attempting": 20,
@@ -112,6 +116,12 @@ SOURCE_WEIGHTS: dict[LeadSource, int] = {
     LeadSource.REFERRAL: 8,
     LeadSource.IMPORT: 5,
 }
+EN_NOTE_TEXTS = (
+    "Asked us to call back after the holidays",
+    "Wants a quote for whitening",
+    "No answer, will try again tomorrow",
+    "Booked a check-up for Tuesday",
+)
 NOTE_TEXTS = (
     "ביקש שנחזור אליו אחרי החגים",
     "מעוניין בהצעת מחיר לשירות החודשי",
@@ -127,6 +137,58 @@ class DemoLogin:
 
     email: str
     password: str
+    business: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class DemoBusiness:
+    """One demo business: who works there, in which language, and how its leads look."""
+
+    name: str
+    phone: str
+    locale: str
+    timezone: str
+    region: str
+    users: tuple[tuple[str, Role, str, str], ...]  # email, role, name, locale
+    leads: int
+
+
+DEMO_BUSINESSES = (
+    DemoBusiness(
+        name="מרפאת השיניים של ד״ר לוי",
+        phone=DEMO_BUSINESS_PHONE,
+        locale="he",
+        timezone="Asia/Jerusalem",
+        region="IL",
+        users=(
+            (DEMO_OWNER, Role.OWNER, "רות לוי", "he"),
+            ("admin@demo.example.com", Role.ADMIN, "Dana Admin", "en"),
+            ("agent@demo.example.com", Role.AGENT, "יואב הנציג", "he"),
+        ),
+        leads=200,
+    ),
+    DemoBusiness(
+        name="Bright Smile Dental",
+        phone=DEMO_EN_BUSINESS_PHONE,
+        locale="en",
+        timezone="America/New_York",
+        region="US",
+        users=(
+            (DEMO_EN_OWNER, Role.OWNER, "Grace Miller", "en"),
+            ("agent@brightsmile.example.com", Role.AGENT, "Sam Agent", "en"),
+        ),
+        leads=60,
+    ),
+)
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The owners' logins of the demo businesses, for ``make run`` to print."""
+    return [
+        DemoLogin(b.users[0][0], DEMO_PASSWORD, business=b.name, phone=b.phone)
+        for b in DEMO_BUSINESSES
+    ]
 
 
 class DemoModeRequired(RuntimeError):
@@ -153,13 +215,25 @@ def database_state(engine: Engine) -> str:
 
 
 def seed_demo(session: Session, *, leads: int = 200, rng_seed: int = 7) -> DemoLogin:
-    """Create the demo business, its three users and ``leads`` leads with history."""
+    """Create the demo businesses (Hebrew and English), their users, leads and history.
+
+    ``leads`` is the Hebrew business's count; the English one gets a third of it.
+    Returns the Hebrew business owner's login.
+    """
     if not get_settings().demo_mode:
         raise DemoModeRequired("seed-demo creates published demo logins: set DEMO_MODE=1")
     rng = random.Random(rng_seed)
+    for demo in DEMO_BUSINESSES:
+        count = leads if demo.locale == "he" else max(1, leads * demo.leads // 200)
+        _seed_business(session, rng, demo, count)
+    return demo_logins()[0]
+
+
+def _seed_business(session: Session, rng: random.Random, demo: DemoBusiness, leads: int) -> None:
     business = accounts.create_business(
-        session, name="מרפאת השיניים של ד״ר לוי", phone=DEMO_BUSINESS_PHONE, locale="he"
+        session, name=demo.name, phone=demo.phone, locale=demo.locale, timezone=demo.timezone
     )
+    business.default_region = demo.region
     assert business.id is not None
     users = [
         accounts.add_user(
@@ -172,11 +246,7 @@ def seed_demo(session: Session, *, leads: int = 200, rng_seed: int = 7) -> DemoL
             locale=locale,
             is_demo=True,
         )
-        for email, role, name, locale in (
-            (DEMO_OWNER, Role.OWNER, "רות לוי", "he"),
-            ("admin@demo.example.com", Role.ADMIN, "Dana Admin", "en"),
-            ("agent@demo.example.com", Role.AGENT, "יואב הנציג", "he"),
-        )
+        for email, role, name, locale in demo.users
     ]
     statuses = {
         s.key: s
@@ -184,17 +254,22 @@ def seed_demo(session: Session, *, leads: int = 200, rng_seed: int = 7) -> DemoL
     }
     for i in range(leads):
         _seed_lead(session, rng, business, users, statuses, i)
-    return DemoLogin(email=DEMO_OWNER, password=DEMO_PASSWORD)
 
 
 def _pick(rng: random.Random, weights: dict[T, int]) -> T:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _name(rng: random.Random) -> str:
-    if rng.random() < 0.75:
+def _name(rng: random.Random, locale: str) -> str:
+    if locale == "he" and rng.random() < 0.75:
         return f"{rng.choice(HEBREW_FIRST)} {rng.choice(HEBREW_LAST)}"
     return f"{rng.choice(ENGLISH_FIRST)} {rng.choice(ENGLISH_LAST)}"
+
+
+def _phone(rng: random.Random, business: Business, index: int) -> str:
+    if business.locale == "he":
+        return f"+9725{rng.choice('0234578')}{index:03d}{rng.randint(1000, 9999)}"
+    return f"+1{rng.choice(('212', '646', '718', '917'))}555{index:04d}"
 
 
 def _email(rng: random.Random, name: str, index: int) -> str:
@@ -211,8 +286,8 @@ def _seed_lead(
     index: int,
 ) -> None:
     assert business.id is not None
-    phone = f"+9725{rng.choice('0234578')}{index:03d}{rng.randint(1000, 9999)}"
-    name = _name(rng)
+    phone = _phone(rng, business, index)
+    name = _name(rng, business.locale)
     created = utcnow() - timedelta(days=rng.uniform(0, 120), minutes=index)
     source = _pick(rng, SOURCE_WEIGHTS)
     status_id = statuses[_pick(rng, STATUS_WEIGHTS)].id
@@ -223,7 +298,7 @@ def _seed_lead(
         phone_e164=phone,
         phone_digits=phone_digits(phone),
         email=_email(rng, name, index),
-        city=rng.choice(CITIES),
+        city=rng.choice(CITIES if business.locale == "he" else EN_CITIES),
         source=source.value,
         status_id=status_id,
         owner_id=rng.choice([*[u.id for u in users], None]),
@@ -238,8 +313,8 @@ def _seed_lead(
             Note(
                 business_id=business.id,
                 lead_id=lead.id,
-                author_id=users[2].id,
-                text=rng.choice(NOTE_TEXTS),
+                author_id=users[-1].id,  # the agent
+                text=rng.choice(NOTE_TEXTS if business.locale == "he" else EN_NOTE_TEXTS),
                 created_at=created + timedelta(hours=2),
             )
         )
@@ -247,29 +322,43 @@ def _seed_lead(
         _seed_call(session, rng, business, lead, started=created)
 
 
-DEMO_TRANSCRIPT = [
-    {
-        "speaker": "agent",
-        "text": "שלום, כאן המרפאה. איך אפשר לעזור?",
-        "start_ms": 0,
-        "end_ms": 3200,
+def _turn(speaker: str, text: str, start_ms: int, end_ms: int) -> dict[str, object]:
+    return {
+        "speaker": speaker,
+        "text": text,
+        "start_ms": start_ms,
+        "end_ms": end_ms,
         "interrupted": False,
-    },
-    {
-        "speaker": "caller",
-        "text": "רציתי לשאול כמה עולה בדיקה ואם יש תור השבוע.",
-        "start_ms": 3900,
-        "end_ms": 8100,
-        "interrupted": False,
-    },
-    {
-        "speaker": "agent",
-        "text": "בדיקה עולה 250 ש״ח. נציג יחזור אליך עם מועד. תודה ולהתראות.",
-        "start_ms": 8600,
-        "end_ms": 13900,
-        "interrupted": False,
-    },
-]
+    }
+
+
+DEMO_CALLS = {
+    "he": (
+        [
+            _turn("agent", "שלום, כאן המרפאה. איך אפשר לעזור?", 0, 3200),
+            _turn("caller", "רציתי לשאול כמה עולה בדיקה ואם יש תור השבוע.", 3900, 8100),
+            _turn(
+                "agent", "בדיקה עולה 250 ש״ח. נציג יחזור אליך עם מועד. תודה ולהתראות.", 8600, 13900
+            ),
+        ],
+        "הלקוח התעניין בתור לבדיקה ושאל על מחירים.",
+    ),
+    "en": (
+        [
+            _turn("agent", "Hello, Bright Smile Dental. How can I help?", 0, 2900),
+            _turn(
+                "caller", "How much is a check-up, and do you have anything this week?", 3500, 7600
+            ),
+            _turn(
+                "agent",
+                "A check-up is $120. We will call you back with a time. Goodbye.",
+                8100,
+                12800,
+            ),
+        ],
+        "The caller asked about the price of a check-up and an appointment this week.",
+    ),
+}
 
 
 def _seed_call(
@@ -290,9 +379,9 @@ def _seed_call(
             ended_at=started + timedelta(seconds=duration),
             duration_sec=duration,
             end_reason="caller_hangup",
-            summary="הלקוח התעניין בתור לבדיקה ושאל על מחירים.",
-            transcript=DEMO_TRANSCRIPT,
-            realtime_transcript=DEMO_TRANSCRIPT,
+            summary=DEMO_CALLS[business.locale][1],
+            transcript=DEMO_CALLS[business.locale][0],
+            realtime_transcript=DEMO_CALLS[business.locale][0],
             transcript_source="realtime",
             # Demo calls have no recording to process: their pipeline is finished.
             pipeline={

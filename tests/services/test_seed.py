@@ -27,11 +27,10 @@ def test_demo_business_has_users_spread_leads_notes_and_calls(
     db: Database, demo_mode: None
 ) -> None:
     with unit_of_work() as session:
-        existing = session.exec(
-            select(Business).where(Business.phone_number == seed.DEMO_BUSINESS_PHONE)
-        ).first()
-        if existing is not None:  # the Postgres database is shared by this run's tests
-            session.delete(existing)
+        for phone in (seed.DEMO_BUSINESS_PHONE, seed.DEMO_EN_BUSINESS_PHONE):
+            existing = session.exec(select(Business).where(Business.phone_number == phone)).first()
+            if existing is not None:  # the database is shared by this run's tests
+                session.delete(existing)
     with unit_of_work() as session:
         login = seed.seed_demo(session)
     with unit_of_work() as session:
@@ -72,3 +71,31 @@ def test_demo_business_has_users_spread_leads_notes_and_calls(
         assert all(p.startswith("+9725") for p in phones)
     principal, _ = sign_in(email=login.email, password=login.password, ip="127.0.0.50")
     assert principal.business_name == business.name
+
+
+def test_the_demo_has_an_english_business_beside_the_hebrew_one(
+    db: Database, demo_mode: None
+) -> None:
+    with unit_of_work() as session:
+        for phone in (seed.DEMO_BUSINESS_PHONE, seed.DEMO_EN_BUSINESS_PHONE):
+            existing = session.exec(select(Business).where(Business.phone_number == phone)).first()
+            if existing is not None:
+                session.delete(existing)
+    with unit_of_work() as session:
+        seed.seed_demo(session, leads=30)
+    with unit_of_work() as session:
+        english = session.exec(
+            select(Business).where(Business.phone_number == seed.DEMO_EN_BUSINESS_PHONE)
+        ).one()
+        leads = session.exec(select(Lead).where(Lead.business_id == english.id)).all()
+        summaries = session.exec(select(Call.summary).where(Call.business_id == english.id)).all()
+    assert (english.locale, english.timezone, english.default_region) == (
+        "en",
+        "America/New_York",
+        "US",
+    )
+    assert leads and all(lead.phone_e164.startswith("+1") and lead.name.isascii() for lead in leads)
+    assert all(s.isascii() for s in summaries)
+    logins = seed.demo_logins()
+    principal, _ = sign_in(email=logins[1].email, password=logins[1].password, ip="127.0.0.51")
+    assert principal.business_name == "Bright Smile Dental" and principal.locale == "en"
