@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: dev deps, chromium, lint and types, then the whole suite on SQLite and Postgres.
+# `make test`: dev deps, chromium, lint and types, then the whole suite once, on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements-dev.txt
