@@ -16,7 +16,7 @@ worker:
 
 lint:
 	@scripts/setup.sh requirements-dev.txt
-	@. scripts/env.sh && ruff check . && ruff format --check . && mypy crm_app voice_bridge bench
+	@. scripts/env.sh && ruff check . && ruff format --check . && mypy crm_app voice_bridge bench && lint-imports --no-cache
 
 bench:
 	@scripts/setup.sh requirements-dev.txt

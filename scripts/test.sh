@@ -19,6 +19,8 @@ ruff check .
 ruff format --check .
 echo "== mypy"
 mypy crm_app voice_bridge bench
+echo "== import contracts"
+lint-imports --no-cache
 
 echo "== pytest"
 set +e
