@@ -132,6 +132,7 @@ class CallSession:
         self.transcript: list[Utterance] = []
         self.response_active = False
         self.response_id = ""
+        self.interrupted_response = ""  # its items still in flight are never played
         self.last_activity = self.started
         self.speech_started_ms: dict[str, int] = {}
         self.goodbye_item = ""
@@ -329,9 +330,22 @@ class CallSession:
         if event.get("response", {}).get("id", "") in ("", self.response_id):
             self.response_active = False
         for item in event.get("response", {}).get("output", []) or []:
+            self.playout.finished(str(item.get("id", "")))
             if item.get("type") == "function_call" and item.get("status") == "completed":
                 self.start_tool(item)
         await self.maybe_hang_up_after_goodbye()
+
+    async def _output_item_added(self, event: dict[str, Any]) -> None:
+        item = event.get("item", {}) or {}
+        if item.get("type") != "message":
+            return
+        if self.interrupted_response and event.get("response_id") == self.interrupted_response:
+            self.playout.mute(str(item.get("id", "")))  # in flight when the caller cut it off
+        else:
+            self.playout.started(str(item.get("id", "")))
+
+    async def _audio_done(self, event: dict[str, Any]) -> None:
+        self.playout.finished(str(event.get("item_id", "")))
 
     async def _audio_delta(self, event: dict[str, Any]) -> None:
         item_id, delta = event.get("item_id", ""), event.get("delta", "")
@@ -394,7 +408,9 @@ class CallSession:
         "session.updated": _session_updated,
         "response.created": _response_created,
         "response.done": _response_done,
+        "response.output_item.added": _output_item_added,
         "response.output_audio.delta": _audio_delta,
+        "response.output_audio.done": _audio_done,
         "response.output_audio_transcript.done": _agent_transcript,
         "conversation.item.input_audio_transcription.completed": _caller_transcript,
         "input_audio_buffer.speech_started": _speech_started,
@@ -404,10 +420,16 @@ class CallSession:
 
     # ---- barge-in ------------------------------------------------------------------------
     async def barge_in(self) -> None:
-        """The caller spoke over the agent: clear Twilio's buffer and truncate what was unheard."""
-        if not self.playout.unplayed() and not self.response_active:
-            return  # nothing is playing: an echo or a pause, not an interruption
+        """The caller spoke over the agent: clear Twilio's buffer and truncate what was unheard.
+
+        The response being generated is cut too: the server cancels it (or we
+        do), but its deltas already in flight still arrive, and are dropped.
+        """
+        if not self.playout.active() and not self.response_active:
+            return  # nothing is playing or coming: an echo or a pause, not an interruption
         self.counters.barge_ins += 1
+        if self.response_active:
+            self.interrupted_response = self.response_id
         await self.to_twilio({"event": "clear", "streamSid": self.stream_sid})
         for cut in self.playout.interrupt(time.monotonic()):
             await self.to_openai(

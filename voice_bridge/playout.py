@@ -51,6 +51,10 @@ class Playout:
     whether Twilio echoes them or drops them. The items an interruption cut
     are muted: the ``clear`` dropped the rest of their audio, so they are no
     longer playing, and they are truncated once, at what was heard.
+
+    ``generating`` is the item whose audio the model is still sending. Its
+    marks can have caught up with what was sent while more is on the way, so
+    an interruption cuts it even when nothing of it is left unheard.
     """
 
     generation: int = 0
@@ -58,6 +62,22 @@ class Playout:
     order: list[str] = field(default_factory=list)
     muted: set[str] = field(default_factory=set)
     last_ack_at: float = 0.0
+    generating: str | None = None
+
+    def started(self, item_id: str) -> None:
+        """The model began an audio item (before its first delta, which may never come)."""
+        if item_id not in self.muted:
+            self.generating = item_id
+
+    def finished(self, item_id: str) -> None:
+        """The model has sent all of an item's audio."""
+        if self.generating == item_id:
+            self.generating = None
+
+    def mute(self, item_id: str) -> None:
+        """Never play this item (it belongs to a response the caller interrupted)."""
+        self.muted.add(item_id)
+        self.finished(item_id)
 
     def on_delta(self, item_id: str, nbytes: int, now: float) -> str | None:
         """Count an audio delta; returns the mark name to send after it, or None if muted."""
@@ -67,6 +87,7 @@ class Playout:
         if item is None:
             item = self.items[item_id] = ItemAudio()
             self.order.append(item_id)
+            self.generating = item_id
         if item.first_sent_at is None:
             item.first_sent_at = now
         ms = nbytes / BYTES_PER_MS
@@ -100,6 +121,10 @@ class Playout:
             if i not in self.muted and self.items[i].sent_ms > self.items[i].acked_ms
         ]
 
+    def active(self) -> bool:
+        """Whether an interruption would cut anything: audio playing, or still coming."""
+        return self.generating is not None or bool(self.unplayed())
+
     def heard_ms(self, item_id: str, now: float) -> float:
         """How much of an item the caller has heard by ``now`` (an estimate past the last mark)."""
         item = self.items[item_id]
@@ -116,17 +141,22 @@ class Playout:
     def interrupt(self, now: float) -> list[Truncation]:
         """Barge-in: what to truncate; mutes the items and starts a new generation.
 
-        Only the item being heard is truncated; the ones queued behind it are
-        muted unheard. Items an earlier interruption muted are not playing, so
-        they are never truncated twice.
+        The items cut are those still playing and the one still being
+        generated, even when all of it sent so far was heard: its later deltas
+        would otherwise play after the ``clear``. Only the item being heard is
+        truncated, and only if any of it was sent; the ones queued behind it
+        are muted unheard. Items an earlier interruption muted are not playing,
+        so they are never truncated twice.
         """
-        pending = self.unplayed()
+        cut = self.unplayed()
+        if self.generating is not None and self.generating not in cut:
+            cut.append(self.generating)
         truncations = []
-        for index, item_id in enumerate(pending):
-            item = self.items[item_id]
-            heard = self.heard_ms(item_id, now) if index == 0 else 0.0
-            if item.generated_ms > 0 and index == 0:
-                truncations.append(Truncation(item_id, int(min(heard, item.generated_ms))))
-            self.muted.add(item_id)
+        first = self.items.get(cut[0]) if cut else None
+        if first is not None and first.generated_ms > 0:
+            end_ms = min(self.heard_ms(cut[0], now), first.generated_ms)
+            truncations.append(Truncation(cut[0], int(end_ms)))
+        self.muted.update(cut)
+        self.generating = None
         self.generation += 1
         return truncations

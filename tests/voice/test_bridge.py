@@ -18,6 +18,7 @@ from crm_app.db import unit_of_work
 from crm_app.models import Appointment, Call, utcnow
 from tests.factories import Tenant
 from tests.voice.conftest import harness, set_business, until
+from voice_bridge.call import CallSession
 from voice_bridge.testing.audio import clip, silence
 from voice_bridge.testing.fake_openai import FakeRealtime, ToolPlan
 
@@ -111,6 +112,92 @@ async def test_a_turn_barged_in_twice_is_truncated_once_within_its_length(
         assert 0 < truncate["audio_end_ms"] <= length
         length = truncate["audio_end_ms"]
     assert [e["item_id"] for e in truncates] == [item_id]
+
+
+async def test_audio_still_arriving_after_a_barge_in_is_not_played(
+    voice_tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The model speaks slower than real time, so the caller has heard every delta so far
+    # when they speak; the server's cancel is not instant: two more deltas are in flight.
+    fake = FakeRealtime(
+        reply_audio=clip("he_agent")[:32000], chunk_ms=100, chunk_delay=0.4, deltas_after_cancel=2
+    )
+    async with harness(voice_tenant, fake) as h:
+        caller = h.caller()
+        await caller.place()
+        await caller.connect()
+        session = await fake.wait_session()
+        await until(lambda: caller.call_sid in h.bridge.registry.sessions)
+        call = h.bridge.registry.sessions[caller.call_sid]
+        assert isinstance(call, CallSession)
+        await until(lambda: bool(session.audio_items))
+        [item_id] = session.audio_items
+        greeting = session.audio_items[item_id]
+
+        def all_heard() -> bool:  # all that was generated so far has reached the caller's ear
+            audio = call.playout.items.get(item_id)
+            return audio is not None and audio.acked_ms == greeting.generated_ms >= 200
+
+        await until(all_heard)
+        heard = greeting.generated_ms
+        await session.speech_started()
+        await until(lambda: session.response is None)  # the late deltas, then response.done
+        kinds = [e["type"] for e in session.sent]
+        in_flight = kinds[
+            kinds.index("input_audio_buffer.speech_started") : kinds.index("response.done")
+        ]
+        assert in_flight.count("response.output_audio.delta") == 2
+        answer = bytes(range(256)) * 5  # 160 ms, told apart from the greeting byte for byte
+        await session.respond(audio=answer)
+        await until(lambda: caller.report.audio_after_clear >= len(answer))
+        after_clear = bytes(caller.report.received_audio[-caller.report.audio_after_clear :])
+        assert caller.report.clears == 1
+        assert after_clear == answer  # the answer, and nothing more of the interrupted greeting
+        await caller.stop()
+        await _finalized(caller.call_sid)
+        async with asyncio.timeout(5):
+            await session.closed.wait()  # the fake has handled every event the bridge sent
+    truncates = [e for e in session.received if e["type"] == "conversation.item.truncate"]
+    assert [(e["item_id"], e["audio_end_ms"]) for e in truncates] == [(item_id, heard)]
+    assert [e["error"] for e in session.sent if e["type"] == "error"] == []
+    _no_errors(caplog)
+
+
+async def test_an_answer_cut_off_before_its_first_audio_is_not_played(
+    voice_tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The caller pauses, the model starts answering, the caller goes on: the server cancels
+    # the answer, but its first item and deltas were already on their way.
+    fake = FakeRealtime(reply_audio=silence(100), chunk_delay=0.05, deltas_after_cancel=2)
+    async with harness(voice_tenant, fake) as h:
+        caller = h.caller()
+        await caller.place()
+        await caller.connect()
+        session = await fake.wait_session()
+        await until(lambda: caller.call_sid in h.bridge.registry.sessions)
+        call = h.bridge.registry.sessions[caller.call_sid]
+        assert isinstance(call, CallSession)
+        await caller.listen()  # the greeting, heard to its end
+        await until(lambda: not call.response_active and not call.playout.unplayed())
+        await session.respond(audio=clip("he_agent")[:8000])  # an answer begins...
+        await session.speech_started()  # ...and the caller speaks before any of its audio
+        await until(lambda: session.response is None)
+        kinds = [e["type"] for e in session.sent]
+        in_flight = kinds[kinds.index("input_audio_buffer.speech_started") :]
+        assert "response.output_item.added" in in_flight
+        assert in_flight.count("response.output_audio.delta") == 2
+        answer = bytes(range(256)) * 5  # 160 ms
+        await session.respond(audio=answer)
+        await until(lambda: caller.report.audio_after_clear >= len(answer))
+        after_clear = bytes(caller.report.received_audio[-caller.report.audio_after_clear :])
+        assert caller.report.clears == 1 and after_clear == answer
+        await caller.stop()
+        await _finalized(caller.call_sid)
+        async with asyncio.timeout(5):
+            await session.closed.wait()
+    assert not any(e["type"] == "conversation.item.truncate" for e in session.received)
+    assert [e["error"] for e in session.sent if e["type"] == "error"] == []
+    _no_errors(caplog)
 
 
 async def test_without_server_interruption_the_bridge_cancels_only_an_active_response(

@@ -165,6 +165,30 @@ async def test_the_fake_rejects_a_truncate_past_an_already_truncated_length() ->
     validate_all(fake.sessions[0])
 
 
+async def test_the_fake_lets_the_deltas_in_flight_arrive_after_a_cancel() -> None:
+    fake = FakeRealtime(
+        reply_audio=silence(1000), chunk_ms=100, chunk_delay=0.05, deltas_after_cancel=2
+    )
+    url = await fake.start()
+    client = AsyncOpenAI(api_key="sk-test", base_url=url)
+    try:
+        async with client.realtime.connect(model="gpt-realtime-2.1") as conn:
+            await _events(conn, "session.created")
+            await conn.send_raw(json.dumps({"type": "response.create"}))
+            await _events(conn, "response.output_audio.delta")
+            await fake.sessions[0].speech_started()
+            after = await _events(conn, "response.done")
+    finally:
+        await client.close()
+        await fake.stop()
+    start = [e["type"] for e in after].index("input_audio_buffer.speech_started")
+    late = [e for e in after[start:] if e["type"] == "response.output_audio.delta"]
+    assert len(late) == 2
+    assert after[-1]["response"]["status"] == "cancelled"
+    assert after[-1]["response"]["status_details"]["reason"] == "turn_detected"
+    validate_all(fake.sessions[0])
+
+
 async def test_the_fake_rejects_a_connection_without_a_key() -> None:
     fake = FakeRealtime()
     url = await fake.start()

@@ -136,6 +136,35 @@ def test_a_turn_interrupted_twice_is_truncated_once() -> None:
     assert playout.unplayed() == []  # the clear dropped the rest: nothing is playing
 
 
+def test_audio_still_arriving_after_a_barge_in_is_not_played() -> None:
+    playout = Playout()
+    playout.on_delta("item1", 800, now=0.0)  # 100 ms sent...
+    playout.on_mark("0:item1:100", now=0.1)  # ...and heard: the marks have caught up
+    assert playout.interrupt(now=0.15) == [Truncation("item1", 100)]  # the model is still speaking
+    assert playout.on_delta("item1", 800, now=0.2) is None  # so what it still sends is dropped
+    assert playout.interrupt(now=0.25) == []  # and it is truncated once
+    assert playout.on_delta("item2", 800, now=0.3) == "2:item2:100"  # the next answer plays
+
+
+def test_an_item_interrupted_before_its_first_audio_is_muted_without_a_truncate() -> None:
+    playout = Playout()
+    playout.started("item1")  # the model began the item; no audio yet
+    assert playout.active()
+    assert playout.interrupt(now=0.0) == []  # nothing of it was sent: nothing to truncate
+    assert playout.on_delta("item1", 800, now=0.1) is None  # its audio, once it comes, is dropped
+    assert not playout.active()
+
+
+def test_an_item_heard_to_its_end_is_not_cut_by_a_later_barge_in() -> None:
+    playout = Playout()
+    playout.started("item1")
+    playout.on_delta("item1", 800, now=0.0)
+    playout.finished("item1")  # all of its audio was sent...
+    playout.on_mark("0:item1:100", now=0.1)  # ...and heard
+    assert not playout.active()
+    assert playout.interrupt(now=0.2) == [] and "item1" not in playout.muted
+
+
 async def test_tools_validate_arguments_and_report_errors(voice_tenant: Tenant) -> None:
     context = _call_context(voice_tenant)
     unknown = await run_tool(APPOINTMENT_TOOLS, "delete_everything", "{}", context)

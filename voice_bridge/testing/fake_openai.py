@@ -89,6 +89,13 @@ class Response:
     id: str
     items: list[str] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
+    deltas: int = 0  # audio deltas sent so far
+    cut_at: int | None = None  # cancelled: it ends once this many deltas have gone out
+    cut_reason: str = ""
+
+
+class _Cut(Exception):
+    """A cancelled response has sent its last in-flight delta."""
 
 
 @dataclass
@@ -244,7 +251,7 @@ class FakeSession:
         )
         turn = self.session["audio"]["input"]["turn_detection"]
         if self.response is not None and turn.get("interrupt_response", True):
-            await self.finish_response("cancelled", "turn_detected")
+            await self.cancel("turn_detected")
         return item_id
 
     async def speech_stopped(self, transcript: str) -> None:
@@ -355,9 +362,15 @@ class FakeSession:
     async def speak(self, response: Response, audio: bytes, text: str, items: int) -> None:
         """Speak the reply as ``items`` audio items, then complete the response."""
         share = max(1, len(audio) // items)
-        for index in range(items):
-            part = audio[index * share : (index + 1) * share if index < items - 1 else len(audio)]
-            await self.speak_item(response, index, part, text if index == items - 1 else "")
+        try:
+            for index in range(items):
+                end = (index + 1) * share if index < items - 1 else len(audio)
+                part = audio[index * share : end]
+                await self.speak_item(response, index, part, text if index == items - 1 else "")
+        except _Cut:
+            if self.response is response:
+                await self.finish_response("cancelled", response.cut_reason)
+            return
         await self.finish_response("completed")
 
     async def speak_item(self, response: Response, index: int, audio: bytes, text: str) -> None:
@@ -406,6 +419,9 @@ class FakeSession:
                     "delta": base64.b64encode(chunk).decode(),
                 }
             )
+            response.deltas += 1
+            if response.cut_at is not None and response.deltas >= response.cut_at:
+                raise _Cut
             await asyncio.sleep(self.server.chunk_delay)
         await self.send(
             {"type": "response.output_audio_transcript.done", **base, "transcript": text}
@@ -449,7 +465,24 @@ class FakeSession:
         if self.response is None:
             await self.error("response_cancel_not_active", "There is no active response to cancel")
             return
-        await self.finish_response("cancelled", "client_cancelled")
+        await self.cancel("client_cancelled")
+
+    async def cancel(self, reason: str) -> None:
+        """Cancel the active response: at once, or after the deltas still in flight.
+
+        The real server generates ahead of real time and its cancellation is not
+        instant, so audio deltas already on their way still arrive after
+        ``speech_started`` (or ``response.cancel``); ``deltas_after_cancel``
+        plays that out.
+        """
+        response = self.response
+        late = self.server.deltas_after_cancel
+        if response is None or response.cut_at is not None:
+            return
+        if late and response.task is not None and not response.task.done():
+            response.cut_at, response.cut_reason = response.deltas + late, reason
+            return
+        await self.finish_response("cancelled", reason)
 
     async def on_truncate(self, event: dict[str, Any]) -> None:
         """Truncate an item's audio; beyond its length (as generated or truncated) is an error."""
@@ -631,6 +664,7 @@ class FakeRealtime:
         bargein_every: float | None = None,
         bargein_log: Path | None = None,
         greeting_text: str | None = None,
+        deltas_after_cancel: int = 0,
     ) -> None:
         self.mode, self.tool_plan = mode, tool_plan
         self.reply_audio = reply_audio if reply_audio is not None else clip("he_agent")
@@ -639,6 +673,7 @@ class FakeRealtime:
         self.caller_transcripts = list(caller_transcripts or ["אני רוצה לקבוע תור"])
         self.chunk_ms, self.chunk_delay, self.vad_rms = chunk_ms, chunk_delay, vad_rms
         self.session_updated_delay = session_updated_delay
+        self.deltas_after_cancel = deltas_after_cancel
         self.bargein_every, self.bargein_log = bargein_every, bargein_log
         self.sessions: list[FakeSession] = []
         self.rejected = 0
