@@ -147,10 +147,8 @@ class Supervisor:
         if name == "worker":
             return [sys.executable, "-m", "crm_app", "worker"]
         reflex = str(Path(sys.executable).with_name("reflex"))
-        return [reflex, "run", "--env", "prod", "--frontend-port", str(self.port)] + [
-            "--loglevel",
-            "warning",
-        ]
+        port = str(self.port)
+        return [reflex, "run", "--env", "prod", "--frontend-port", port, "--loglevel", "warning"]
 
     def _start(self, name: str) -> None:
         # Each child in its own session: a Ctrl-C reaches only this process, which

@@ -182,7 +182,6 @@ class LaunchSettings(BaseSettings):
     embedded_database_dir: Path = Path("data/postgres")
     secret_key: SecretStr | None = None
     demo_mode: bool | None = None  # None: decided by what the database holds
-    port: int = 3000
 
 
 def child_environment(**values: str) -> dict[str, str]:
