@@ -7,10 +7,8 @@ through the services.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,11 +17,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from crm_app import db as crm_db
 from crm_app.migrate import upgrade_to_head
 from tests.conftest import PostgresServer
-from tests.jobs.conftest import AGENT_SAYS, CALLER_SAYS
+from tests.jobs.conftest import Outside, serve_outside
 from tests.live import LiveServer, live_server
-from voice_bridge.testing.fake_openai_http import FakeOpenAIHttp
-from voice_bridge.testing.fake_twilio_rest import FakeTwilioRest
-from voice_bridge.testing.serving import serve_in_thread
 
 REDIS = "redis://127.0.0.1:6379/3"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -39,34 +34,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@dataclass
-class Outside:
-    """The paid services the server's own job worker talks to: the fakes, served for the run."""
-
-    rest: FakeTwilioRest
-    openai: FakeOpenAIHttp
-    env: dict[str, str]
-
-
 @pytest.fixture(scope="session")
 def outside() -> Iterator[Outside]:
-    rest = FakeTwilioRest(
-        account_sid="AC" + secrets.token_hex(16), auth_token=secrets.token_hex(16)
-    )
-    openai = FakeOpenAIHttp(scripts={"caller": [CALLER_SAYS], "agent": [AGENT_SAYS]})
-    with serve_in_thread(rest.app()) as rest_url, serve_in_thread(openai.app()) as openai_url:
-        rest.base_url = rest_url
-        yield Outside(
-            rest,
-            openai,
-            {
-                "TWILIO_ACCOUNT_SID": rest.account_sid,
-                "TWILIO_AUTH_TOKEN": rest.auth_token,
-                "TWILIO_API_BASE_URL": rest_url,
-                "OPENAI_API_KEY": "sk-e2e",
-                "OPENAI_BASE_URL": f"{openai_url}/v1",
-            },
-        )
+    """The paid services the server's own job worker talks to: the fakes, served for the run."""
+    with serve_outside() as served:
+        yield served
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +51,9 @@ def server(
     engine = crm_db.build_engine(database_url)
     upgrade_to_head(engine)
     engine.dispose()
-    with live_server(tmp_path_factory.mktemp("live"), database_url, **outside.env) as running:
+    with live_server(
+        tmp_path_factory.mktemp("live"), database_url, **outside.environment()
+    ) as running:
         yield running
 
 

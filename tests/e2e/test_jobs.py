@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -11,15 +10,11 @@ from collections.abc import Callable, Iterator
 import psutil
 import pytest
 
-from crm_app.db import unit_of_work
 from crm_app.jobs import hooks
 from crm_app.jobs.queue import ProcrastinateQueue, use_queue
-from crm_app.services import calls
-from tests.e2e.conftest import Outside
 from tests.factories import make_lead, make_tenant
-from tests.jobs.conftest import finished_call, load, two_speaker_wav
+from tests.jobs.conftest import Outside, load, recorded
 from tests.live import LiveServer
-from voice_bridge.testing.fake_twilio_rest import Recording
 
 pytestmark = pytest.mark.e2e
 
@@ -37,22 +32,7 @@ def queue(server: LiveServer) -> Iterator[ProcrastinateQueue]:
 def _recorded_call(outside: Outside) -> int:
     """A finished call whose recording Twilio (the fake) has just reported done."""
     tenant = make_tenant()
-    call_id = finished_call(tenant, make_lead(tenant), recording_status=None)
-    call_sid, recording_sid = load(call_id).call_sid, "RE" + secrets.token_hex(16)
-    outside.rest.recordings[recording_sid] = Recording(
-        wav=two_speaker_wav(), call_sid=call_sid, status="completed", duration=11
-    )
-    with unit_of_work() as session:
-        calls.record_callback(
-            session,
-            kind="recording",
-            payload={
-                "CallSid": call_sid,
-                "RecordingSid": recording_sid,
-                "RecordingStatus": "completed",
-            },
-        )
-    return call_id
+    return recorded(tenant, make_lead(tenant), outside)
 
 
 def _wait(condition: Callable[[], bool], within: float = 60, what: str = "") -> None:

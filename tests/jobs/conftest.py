@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -43,6 +44,16 @@ class Outside:
     openai: FakeOpenAIHttp
     config: PipelineConfig
 
+    def environment(self) -> dict[str, str]:
+        """The settings that point a server process (and its job worker) at these fakes."""
+        return {
+            "TWILIO_ACCOUNT_SID": self.config.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.config.twilio_auth_token,
+            "TWILIO_API_BASE_URL": self.config.twilio_api_base_url,
+            "OPENAI_API_KEY": self.config.openai_api_key,
+            "OPENAI_BASE_URL": self.config.openai_base_url or "",
+        }
+
     def recording(self, call_sid: str, *, not_ready_times: int = 0) -> str:
         """A finished recording of ``call_sid`` on the fake Twilio; returns its SID."""
         sid = "RE" + secrets.token_hex(16)
@@ -56,8 +67,9 @@ class Outside:
         return sid
 
 
-@pytest.fixture
-def outside() -> Iterator[Outside]:
+@contextlib.contextmanager
+def serve_outside() -> Iterator[Outside]:
+    """The fakes, served on local ports, and a pipeline config pointing at them."""
     rest = FakeTwilioRest(
         account_sid="AC" + secrets.token_hex(16), auth_token=secrets.token_hex(16)
     )
@@ -79,6 +91,12 @@ def outside() -> Iterator[Outside]:
         yield Outside(rest, openai, config)
         ai.close_clients()  # their pooled connections point at these servers
         recording.close_client()
+
+
+@pytest.fixture
+def outside() -> Iterator[Outside]:
+    with serve_outside() as served:
+        yield served
 
 
 @pytest.fixture

@@ -150,13 +150,9 @@ def test_a_run_that_raised_is_retried_by_the_worker(
 # ---- worker processes --------------------------------------------------------------------------
 def worker_env(db: Database, outside: Outside) -> dict[str, str]:
     env = dict(os.environ)
-    env |= {
+    env |= outside.environment() | {
         "DATABASE_URL": db.url,
-        "TWILIO_ACCOUNT_SID": outside.config.twilio_account_sid,
-        "TWILIO_AUTH_TOKEN": outside.config.twilio_auth_token,
-        "TWILIO_API_BASE_URL": outside.config.twilio_api_base_url,
         "OPENAI_API_KEY": "sk-worker",
-        "OPENAI_BASE_URL": outside.config.openai_base_url or "",
         "JOBS_HEARTBEAT_SECONDS": "0.5",
         "JOBS_STALLED_SECONDS": "2",
         "RECORDING_READY_TIMEOUT_SECONDS": "3",
