@@ -35,6 +35,7 @@ class LiveServer:
     storage_dir: Path
     log: Path
     web_dir: Path
+    tmp_dir: Path  # the server's TMPDIR
     process: subprocess.Popen[bytes]
 
     @property
@@ -64,6 +65,7 @@ def _environment(tmp: Path, database_url: str, url: str, **extra: str) -> dict[s
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "NPM_CONFIG_REGISTRY": "https://registry.npmjs.org",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "TMPDIR": str(tmp / "tmp"),  # where uploads spool: tests watch that it stays small
     }
     env.pop("REFLEX_REDIS_URL", None)  # only where a test asks for it
     env.update(extra)
@@ -93,7 +95,7 @@ def wait_until_up(server: LiveServer, timeout: float = 300) -> None:
 @contextlib.contextmanager
 def live_server(tmp: Path, database_url: str, **extra_env: str) -> Iterator[LiveServer]:
     """Run a server for the block (``extra_env`` adds settings, e.g. ``REFLEX_REDIS_URL``)."""
-    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "tmp").mkdir(parents=True, exist_ok=True)
     url = f"http://localhost:{_unused_port()}"
     log = tmp / "server.log"
     with log.open("wb") as out:
@@ -105,7 +107,7 @@ def live_server(tmp: Path, database_url: str, **extra_env: str) -> Iterator[Live
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = LiveServer(url, database_url, tmp / "files", log, tmp / "web", process)
+    server = LiveServer(url, database_url, tmp / "files", log, tmp / "web", tmp / "tmp", process)
     try:
         wait_until_up(server)
         yield server

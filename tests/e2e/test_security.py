@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -171,3 +172,47 @@ async def test_the_server_writes_no_state_to_disk(server: LiveServer) -> None:
         if p.is_file() and p.suffix in (".pkl", ".states") and p.stat().st_mtime >= started
     ]
     assert written == []  # Reflex's disk manager would have pickled the tab (cookie included)
+
+
+def _chunks(total_mb: int, sent: list[int]) -> Iterator[bytes]:
+    """A multipart body of ``total_mb`` MB, counted as the server takes it."""
+    boundary = b"--crm-test-boundary\r\n"
+    yield boundary + b'Content-Disposition: form-data; name="files"; filename="big.bin"\r\n\r\n'
+    chunk = b"x" * (1024 * 1024)
+    for _ in range(total_mb):
+        sent[0] += len(chunk)
+        yield chunk
+    yield b"\r\n--crm-test-boundary--\r\n"
+
+
+def _chunked_upload(server: LiveServer, token: str, cookie: str, sent: list[int]) -> int:
+    headers = {
+        "Reflex-Client-Token": token,
+        "Reflex-Event-Handler": handler_name(NotesState, "upload"),
+        "Content-Type": "multipart/form-data; boundary=crm-test-boundary",
+        "Origin": server.url,
+    }
+    if cookie:
+        headers["Cookie"] = cookie
+    try:
+        answer = httpx.post(
+            f"{server.url}/_upload", headers=headers, content=_chunks(300, sent), timeout=60
+        )
+    except httpx.TransportError:  # the server answered and closed while the body was coming
+        return 0
+    return answer.status_code
+
+
+def _size(directory: Path) -> int:
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+
+
+async def test_an_anonymous_chunked_upload_of_300_mb_is_refused_before_its_body(
+    server: LiveServer,
+) -> None:
+    sent = [0]
+    before = _size(server.tmp_dir)
+    status = await asyncio.to_thread(_chunked_upload, server, str(uuid.uuid4()), "", sent)
+    assert status == 401
+    assert sent[0] <= 16 * 1024 * 1024  # what the sockets' buffers took before the answer
+    assert _size(server.tmp_dir) <= before  # nothing was spooled
