@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     @property
     def origins(self) -> tuple[str, ...]:
         """The browser origins allowed to send credentials: ``PUBLIC_BASE_URL``'s and more."""
-        extra = (o.strip().rstrip("/") for o in self.allowed_origins.split(","))
+        extra = (o.strip().rstrip("/").lower() for o in self.allowed_origins.split(","))
         return tuple(dict.fromkeys([_origin_of(self.public_base_url), *(o for o in extra if o)]))
 
     @property
@@ -137,7 +137,7 @@ class Settings(BaseSettings):
 
 def _origin_of(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _demo_secret(path: Path) -> bytes:

@@ -1,14 +1,14 @@
 """Request authentication for the API and the file routes.
 
 A request is authenticated by ``Authorization: Bearer <api token>`` or by the
-browser session cookie. Cookie-authenticated writes must come from our own
-origin (SameSite=Lax already stops cross-site posts; this is a second lock).
+browser session cookie. Cookie-authenticated writes must come from one of our
+origins, ``PUBLIC_BASE_URL``'s or ``ALLOWED_ORIGINS`` (SameSite=Lax already
+stops cross-site posts; this is a second lock).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
@@ -16,6 +16,7 @@ from crm_app.db import unit_of_work
 from crm_app.services import auth
 from crm_app.services.auth import Principal
 from crm_app.services.errors import AuthenticationFailed, PermissionDenied
+from crm_app.settings import get_settings
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -32,22 +33,31 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def foreign_origin(request: Request) -> bool:
+    """Whether the request names an ``Origin`` (``null`` included) that is not one of ours.
+
+    A request without ``Origin`` (a non-browser client) is not foreign.
+    """
+    origin = request.headers.get("origin")
+    return origin is not None and origin.lower() not in get_settings().origins
+
+
 def resolve_request(request: Request) -> Principal | None:
-    """The principal of a request (bearer token first, then cookie), or None."""
+    """The principal of a request (bearer token first, then cookie), or None.
+
+    Only the headers are used, so this may run before the body is read.
+
+    Raises:
+        PermissionDenied: a cookie-authenticated write from a foreign origin.
+    """
     token = bearer_token(request)
     with unit_of_work() as session:
         if token is not None:
             return auth.resolve_api_token(session, token)
         principal = auth.resolve_session(session, request.cookies.get(auth.SESSION_COOKIE))
-    if principal is not None and request.method not in _SAFE_METHODS:
-        _check_same_origin(request)
-    return principal
-
-
-def _check_same_origin(request: Request) -> None:
-    origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+    if principal is not None and request.method not in _SAFE_METHODS and foreign_origin(request):
         raise PermissionDenied("cross-origin request refused")
+    return principal
 
 
 def current_principal(request: Request) -> Principal:
