@@ -9,11 +9,12 @@ from pydantic import BaseModel
 from crm_app.api import calls, exports, leads, notes
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.api.errors import install_error_handlers
+from crm_app.api.gate import CredentialsFirst
 from crm_app.services import health
 
 
 def create_api() -> FastAPI:
-    """Build the API with its routers and JSON error handlers."""
+    """Build the API with its routers, JSON error handlers and credentials-first gate."""
     api = FastAPI(
         title="CRM API",
         version="1",
@@ -22,6 +23,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(api)
+    api.add_middleware(CredentialsFirst)
     api.add_api_route("/health", health_endpoint, methods=["GET"], tags=["health"])
     api.add_api_route("/me", me_endpoint, methods=["GET"], tags=["auth"], response_model=Me)
     api.include_router(leads.router)
