@@ -2,7 +2,9 @@
 
 Reflex mounts its own app inside this Starlette app, so these routes win over
 Reflex's: that is how ``GET /_upload/...`` is closed (note files live in
-private storage and are served only through the authenticated file route).
+private storage and are served only through the authenticated file route). Its
+middleware therefore wraps every response, Reflex's pages and ``/_upload``
+included: security headers outside, body limits inside them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from crm_app.api import browser_auth
 from crm_app.api.app import create_api
+from crm_app.api.headers import SecurityHeaders
 from crm_app.api.limits import BodySizeLimit
 from voice_bridge.app import create_bridge  # the bridge never imports reflex
 
@@ -40,6 +43,7 @@ def create_backend(bridge: Starlette | None = None) -> Starlette:
     ``app.state.bridge`` is the voice bridge, whose shutdown drain the server runs.
     """
     bridge = bridge or create_bridge()
-    backend = Starlette(routes=backend_routes(bridge), middleware=[Middleware(BodySizeLimit)])
+    middleware = [Middleware(SecurityHeaders), Middleware(BodySizeLimit)]
+    backend = Starlette(routes=backend_routes(bridge), middleware=middleware)
     backend.state.bridge = bridge.state.bridge
     return backend
