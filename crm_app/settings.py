@@ -98,7 +98,8 @@ class Settings(BaseSettings):
     def origins(self) -> tuple[str, ...]:
         """The browser origins allowed to send credentials: ``PUBLIC_BASE_URL``'s and more."""
         extra = (o.strip().rstrip("/").lower() for o in self.allowed_origins.split(","))
-        return tuple(dict.fromkeys([_origin_of(self.public_base_url), *(o for o in extra if o)]))
+        public = _origin_of(self.public_base_url)
+        return tuple(dict.fromkeys([public, *_loopback_twins(public), *(o for o in extra if o)]))
 
     @property
     def secure_cookies(self) -> bool:
@@ -138,6 +139,18 @@ class Settings(BaseSettings):
 def _origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _loopback_twins(origin: str) -> list[str]:
+    """A local URL is the same place by any loopback name (``make run`` prints localhost)."""
+    parts = urlsplit(origin)
+    if parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        return []
+    port = f":{parts.port}" if parts.port else ""
+    return [f"{parts.scheme}://{host}{port}" for host in _LOOPBACK]
 
 
 def _demo_secret(path: Path) -> bytes:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_app.settings import Settings, SettingsError
+from crm_app.settings import Settings, SettingsError, reload_settings
 
 
 def test_secret_key_is_required_outside_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,3 +33,19 @@ def test_defaults_match_the_design() -> None:
     assert settings.max_upload_mb == 25
     assert settings.max_concurrent_calls == 50
     assert settings.max_call_seconds == 600
+
+
+def test_a_local_server_accepts_its_own_page_by_any_loopback_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://localhost:3000")
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://Admin.Example.com/")
+    origins = reload_settings().origins
+    assert origins == (
+        "http://localhost:3000",
+        "http://127.0.0.1:3000",
+        "http://[::1]:3000",
+        "https://admin.example.com",
+    )
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://crm.example.com")
+    assert reload_settings().origins == ("https://crm.example.com", "https://admin.example.com")
