@@ -10,36 +10,6 @@ from crm_app.components.i18n import ltr, t, tf
 from crm_app.state.note_edit import NoteEditState
 from crm_app.state.notes import NotesState
 
-# Pasting files into a composer feeds them to its upload input (react-dropzone
-# handles the input's change event like a drop). Picked and dropped files'
-# names and sizes are noted for the per-file progress bars.
-UPLOAD_SCRIPT = """
-window.__uploadMeta = window.__uploadMeta || {};
-const noteFiles = (zone, files) => {
-  if (zone && files && files.length) {
-    window.__uploadMeta[zone.id] = [...files].map((f) => ({name: f.name, size: f.size}));
-  }
-};
-document.addEventListener('change', (e) => {
-  noteFiles(e.target.closest && e.target.closest('[data-upload-zone]'), e.target.files);
-}, true);
-document.addEventListener('drop', (e) => {
-  const zone = e.target.closest && e.target.closest('[data-upload-zone]');
-  noteFiles(zone, e.dataTransfer && e.dataTransfer.files);
-}, true);
-document.addEventListener('paste', (e) => {
-  const box = e.target.closest && e.target.closest('[data-paste-upload]');
-  if (!box || !e.clipboardData || !e.clipboardData.files.length) return;
-  const input = document.querySelector('#' + box.dataset.pasteUpload + ' input[type=file]');
-  if (!input) return;
-  const files = new DataTransfer();
-  for (const f of e.clipboardData.files) files.items.add(f);
-  input.files = files.files;
-  input.dispatchEvent(new Event('change', {bubbles: true}));
-  e.preventDefault();
-});
-"""
-
 
 def _open_picker(upload_id: str) -> rx.event.EventSpec:
     return rx.call_script(f"document.querySelector('#{upload_id} input[type=file]').click()")
@@ -106,7 +76,7 @@ def attachment_chip(file: rx.Var, on_remove: rx.EventHandler | None = None) -> r
 def _per_file_progress(upload_id: str) -> rx.Var:
     """Each file being sent with its own percent, from the bytes sent so far.
 
-    The browser knows the files' sizes (see ``UPLOAD_SCRIPT``); multipart sends
+    The browser knows the files' sizes (see ``assets/uploads.js``); multipart sends
     them in order, so file *i* is done once the bytes before it and its own are.
     """
     loaded = NotesState.upload_loaded
@@ -385,7 +355,6 @@ def note_item(note: rx.Var) -> rx.Component:
 def notes_panel() -> rx.Component:
     """The Notes tab."""
     return rx.vstack(
-        rx.script(UPLOAD_SCRIPT),
         composer(),
         rx.foreach(NotesState.note_rows, note_item),
         rx.cond(

@@ -1,0 +1,31 @@
+// The composers' file handling, installed once per page load, before anyone can paste.
+// Pasting files into a composer feeds them to its upload input (react-dropzone handles the
+// input's change event like a drop). Picked and dropped files' names and sizes are noted
+// for the per-file progress bars.
+(() => {
+  if (window.__uploadMeta) return;
+  window.__uploadMeta = {};
+  const noteFiles = (zone, files) => {
+    if (zone && files && files.length) {
+      window.__uploadMeta[zone.id] = [...files].map((f) => ({name: f.name, size: f.size}));
+    }
+  };
+  document.addEventListener('change', (e) => {
+    noteFiles(e.target.closest && e.target.closest('[data-upload-zone]'), e.target.files);
+  }, true);
+  document.addEventListener('drop', (e) => {
+    const zone = e.target.closest && e.target.closest('[data-upload-zone]');
+    noteFiles(zone, e.dataTransfer && e.dataTransfer.files);
+  }, true);
+  document.addEventListener('paste', (e) => {
+    const box = e.target.closest && e.target.closest('[data-paste-upload]');
+    if (!box || !e.clipboardData || !e.clipboardData.files.length) return;
+    const input = document.querySelector('#' + box.dataset.pasteUpload + ' input[type=file]');
+    if (!input) return;
+    const files = new DataTransfer();
+    for (const f of e.clipboardData.files) files.items.add(f);
+    input.files = files.files;
+    input.dispatchEvent(new Event('change', {bubbles: true}));
+    e.preventDefault();
+  });
+})();
