@@ -197,7 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_create_api_token)
     p = sub.add_parser("simulate-call", help="a whole call through the bridge with the fakes")
     p.add_argument("--business-phone", help="the business line (E.164) to call")
-    p.add_argument("--from", dest="from_number", default="+972501234567", help="the caller (E.164)")
+    p.add_argument(
+        "--from",
+        dest="from_number",
+        help="the caller (E.164; default: one of the business's country)",
+    )
     p.add_argument("--audio", type=Path, help="8 kHz mu-law caller audio (default: a bundled clip)")
     p.set_defaults(func=cmd_simulate_call, demo_default=True)
     p = sub.add_parser("worker", help="run background jobs (Postgres)")

@@ -45,6 +45,7 @@ from voice_bridge.testing.fake_twilio import FakeTwilioCall
 from voice_bridge.testing.fake_twilio_rest import FakeTwilioRest
 from voice_bridge.testing.serving import serve
 
+CALLER = {"he": "+972501234567", "en": "+12125550147"}  # a caller from the business's country
 GREETING = {
     "he": "שלום, כאן העוזרת הדיגיטלית. איך אפשר לעזור?",
     "en": "Hello, this is the digital assistant. How can I help?",
@@ -93,13 +94,14 @@ def pick_business(phone: str | None) -> Business:
 async def simulate(
     *,
     business_phone: str | None = None,
-    from_number: str = "+972501234567",
+    from_number: str | None = None,
     audio: bytes | None = None,
     after_call: Callable[[FakeTwilioCall, FakeTwilioRest, BridgeConfig], object] | None = None,
 ) -> Simulated:
     """Place one call through the bridge and wait until it is written to the CRM."""
     business = pick_business(business_phone)
     locale = "en" if business.locale == "en" else "he"
+    from_number = from_number or CALLER[locale]
     caller_text, agent_text = SCRIPT[locale]
     fake = FakeRealtime(
         mode="vad",
@@ -277,7 +279,7 @@ async def _written(call_sid: str) -> Simulated:
     raise DomainError("the simulated call was not written in time")
 
 
-def run(business_phone: str | None, from_number: str, audio: Path | None) -> Simulated:
+def run(business_phone: str | None, from_number: str | None, audio: Path | None) -> Simulated:
     """Synchronous entry point for the CLI."""
     logging.getLogger("voice_bridge").setLevel(logging.WARNING)
     speech = audio.read_bytes() if audio else None
