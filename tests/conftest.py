@@ -9,6 +9,7 @@ run. Each run creates its own databases (UTF-8 from template0, with a UTF-8
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -89,10 +90,13 @@ def postgres() -> Iterator[PostgresServer]:
     # Under /tmp, not pytest's 0700 directory: the server may run as another user.
     root = Path(tempfile.mkdtemp(prefix="crm-test-postgres-", dir="/tmp"))
     root.chmod(0o755)
-    with embedded_db.held(root / "postgres") as embedded:
-        server = PostgresServer(make_url(embedded).set(database="postgres").render_as_string())
-        yield server
-        server.drop_all()
+    try:
+        with embedded_db.held(root / "postgres") as embedded:
+            server = PostgresServer(make_url(embedded).set(database="postgres").render_as_string())
+            yield server
+            server.drop_all()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass
