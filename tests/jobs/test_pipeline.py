@@ -91,7 +91,7 @@ def test_a_recorded_call_gets_its_recording_transcript_summary_note_and_status(
     assert change.reason == f"סיכום שיחה של ה-AI (שיחה {call_id})"  # the business's language
     assert audit.details["ai"] is True
     # Each step says what it did in the reader's language (English for logs and the API).
-    said = {row["name"]: row["message"] for row in step_rows(call, "he", {"contacted": "נוצר קשר"})}
+    said = {row.name: row.message for row in step_rows(call, "he", {"contacted": "נוצר קשר"})}
     assert (
         said["transcribe"] == "2 קטעי דיבור"
         and said["status"] == "הועבר לסטטוס \u2068נוצר קשר\u2069 (0.90)"
