@@ -1,4 +1,9 @@
-"""Serve an ASGI app on a local port inside the running event loop (tests, simulator, bench)."""
+"""Serve an ASGI app on a local port inside the running event loop (tests, simulator, bench).
+
+The listening socket is bound here, before uvicorn starts, and handed to it:
+with no port asked for, the kernel picks a free one at that bind, so no other
+process can take the port between choosing it and listening on it.
+"""
 
 from __future__ import annotations
 
@@ -12,60 +17,93 @@ from collections.abc import AsyncIterator, Iterator
 import uvicorn
 from starlette.types import ASGIApp
 
+# How long a stopping server lets open requests finish before it cancels them (a fake
+# told to answer slowly would otherwise hold the test's teardown until it answers).
+GRACEFUL_SHUTDOWN_SECONDS = 5
+START_SECONDS = 30.0  # generous: a loaded CI machine is slow to schedule a new server
+
 
 def free_port() -> int:
-    """A TCP port nobody is listening on right now."""
+    """A TCP port nobody is listening on right now.
+
+    Only for a port number that must cross a process boundary (the bridge benchmark's
+    children): it can be taken before the child binds it. In-process servers get a
+    bound socket from :func:`serve` and :func:`serve_in_thread` instead.
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _server(app: ASGIApp, port: int) -> uvicorn.Server:
+def _listening_socket(port: int | None) -> socket.socket:
+    """A socket bound on 127.0.0.1 (``port``, or one the kernel picks now)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if port:  # a fixed port may still hold connections in TIME_WAIT from a last run
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port or 0))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _server(app: ASGIApp, sock: socket.socket) -> uvicorn.Server:
+    host, port = sock.getsockname()[:2]
     return uvicorn.Server(
         uvicorn.Config(
             app,
-            host="127.0.0.1",
+            host=host,
             port=port,
             log_level="warning",
             lifespan="off",
             ws="websockets-sansio",
             ws_max_size=64 * 1024,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
     )
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}"
 
 
 @contextlib.asynccontextmanager
 async def serve(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """Serve ``app`` with uvicorn for the duration of the block; yields its base URL."""
-    port = port or free_port()
-    server = _server(app, port)
-    task = asyncio.get_running_loop().create_task(server.serve())
-    async with asyncio.timeout(10):
-        while not server.started:
-            if task.done():
-                task.result()  # surfaces a failure to start
-            await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    sock = _listening_socket(port)
+    with sock:
+        server = _server(app, sock)
+        task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
+        try:
+            async with asyncio.timeout(START_SECONDS):
+                while not server.started:
+                    if task.done():
+                        task.result()  # surfaces a failure to start
+                    await asyncio.sleep(0.01)
+            yield _url(sock)
+        finally:
+            server.should_exit = True
+            await task
 
 
 @contextlib.contextmanager
 def serve_in_thread(app: ASGIApp, port: int | None = None) -> Iterator[str]:
     """Serve ``app`` from a background thread (for synchronous callers); yields its base URL."""
-    port = port or free_port()
-    server = _server(app, port)
-    thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the server on port {port} did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    sock = _listening_socket(port)
+    with sock:
+        server = _server(app, sock)
+        name = f"serve-{sock.getsockname()[1]}"
+        thread = threading.Thread(target=server.run, args=([sock],), name=name, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + START_SECONDS
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not start")
+                time.sleep(0.01)
+            yield _url(sock)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=GRACEFUL_SHUTDOWN_SECONDS + 10)
