@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import random
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +16,11 @@ from crm_app.services.auth import Principal, principal_for
 from crm_app.services.passwords import hash_password
 
 PASSWORD = "correct horse battery"
-_rng = random.Random()
+# Numbers are counted, not drawn: a run makes hundreds of businesses, and random numbers
+# from a few million would now and then give two of them the same line (a unique column).
+# The ranges keep clear of every number a test or the demo writes out in full
+# (03-555-0100, 03-999-9999, 052-123-4567, 052-765-4321, 052-777-7777, 052-987-6543).
+_serial = itertools.count()
 
 
 @functools.cache
@@ -26,13 +30,13 @@ def _password_hash() -> str:
 
 
 def unique_landline() -> str:
-    """A valid Tel Aviv landline nobody else in this run has."""
-    return f"+9723{_rng.randint(5000000, 9999999)}"
+    """A valid Tel Aviv landline nobody else in this run has (03-6000000 onwards)."""
+    return f"+9723{6_000_000 + next(_serial)}"
 
 
 def unique_mobile() -> str:
-    """A valid Israeli mobile number."""
-    return f"+97252{_rng.randint(1000000, 9999999)}"
+    """A valid Israeli mobile number nobody else in this run has (052-2000000 onwards)."""
+    return f"+97252{2_000_000 + next(_serial)}"
 
 
 def unique_email(prefix: str = "user") -> str:
