@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,19 @@ from crm_app.simulate import simulate
 from tests.conftest import Database
 from tests.factories import Tenant, make_tenant
 from voice_bridge.testing.audio import clip
+
+
+@pytest.fixture(autouse=True)
+def _bridge_log_level() -> Iterator[None]:
+    """simulate-call quiets the bridge's log for the rest of its process: give it back.
+
+    Run in-process, it would otherwise hide the ``call_end`` lines (INFO) from every
+    test after it that reads them.
+    """
+    bridge_log = logging.getLogger("voice_bridge")
+    level = bridge_log.level
+    yield
+    bridge_log.setLevel(level)
 
 
 def test_simulate_call_puts_a_call_with_its_transcript_on_the_lead(
