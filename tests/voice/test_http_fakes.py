@@ -70,12 +70,14 @@ def test_faults_on_demand_reach_the_sdk_as_its_own_errors(
     openai_fake: tuple[FakeOpenAIHttp, str],
 ) -> None:
     fake, url = openai_fake
-    fake.transcription_failures, fake.chat_delay = 1, 2.0
-    client = OpenAI(api_key="sk-test", base_url=url, max_retries=0, timeout=0.3)
+    fake.transcription_failures, fake.chat_delay = 1, 3.0
+    client = OpenAI(api_key="sk-test", base_url=url, max_retries=0, timeout=30)
     with pytest.raises(openai.InternalServerError):
         client.audio.transcriptions.create(file=("a.wav", WAV), model="gpt-4o-transcribe")
-    with pytest.raises(openai.APITimeoutError):
-        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+    with pytest.raises(openai.APITimeoutError):  # the fake answers only after 3 s
+        client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "x"}], timeout=1.0
+        )
     unsigned = httpx.post(f"{url}/chat/completions", json={"model": "m", "messages": []})
     assert unsigned.status_code == 401 and unsigned.json()["error"]["type"]
 
