@@ -17,6 +17,7 @@ from crm_app.settings import get_settings
 from tests.conftest import Database
 from tests.factories import Tenant, make_tenant
 from voice_bridge.app import Bridge, create_bridge
+from voice_bridge.call import CallSession
 from voice_bridge.config import BridgeConfig
 from voice_bridge.testing.fake_openai import FakeRealtime
 from voice_bridge.testing.fake_twilio import FakeTwilioCall
@@ -52,6 +53,19 @@ class Harness:
 
         self.rest.on_hangup[call.call_sid] = hung_up
         return call
+
+    def live(self, call_sid: str) -> CallSession | None:
+        """The bridge's session of a call while it is live (what the bridge has seen so far)."""
+        session = self.bridge.registry.sessions.get(call_sid)
+        assert session is None or isinstance(session, CallSession)
+        return session
+
+    async def live_call(self, call_sid: str) -> CallSession:
+        """The bridge's session of a call, once the bridge has started it."""
+        await until(lambda: self.live(call_sid) is not None)
+        session = self.live(call_sid)
+        assert session is not None
+        return session
 
 
 def make_config(openai_url: str, rest_url: str, **changes: object) -> BridgeConfig:
@@ -102,7 +116,7 @@ def set_business(tenant: Tenant, **fields: object) -> None:
         session.add(business)
 
 
-async def until(predicate: Callable[[], object], within: float = 10.0) -> None:
+async def until(predicate: Callable[[], object], within: float = 20.0) -> None:
     """Wait until ``predicate()`` is true (what a test observes from outside)."""
     async with asyncio.timeout(within):
         while not predicate():

@@ -713,7 +713,7 @@ class FakeRealtime:
             self._new_session.notify_all()
         await session.serve()
 
-    async def wait_session(self, index: int = 0, within: float = 5.0) -> FakeSession:
+    async def wait_session(self, index: int = 0, within: float = 15.0) -> FakeSession:
         """The ``index``-th session, once it has connected."""
         async with asyncio.timeout(within), self._new_session:
             await self._new_session.wait_for(lambda: len(self.sessions) > index)
