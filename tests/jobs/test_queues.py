@@ -113,8 +113,9 @@ def test_a_failing_listener_does_not_stop_the_call(caplog: pytest.LogCaptureFixt
 
 # ---- a worker in this process -----------------------------------------------------------------
 def test_a_run_that_raised_is_retried_by_the_worker(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    call_id = finished_call(tenant, None, finalized=False, recording_status=None)
     attempts: list[int] = []
 
     def flaky(call_id: int, *, final: bool = False, config: object = None) -> str:
@@ -125,7 +126,7 @@ def test_a_run_that_raised_is_retried_by_the_worker(
 
     monkeypatch.setattr(tasks, "run_pipeline", flaky)
     queue = ProcrastinateQueue(db.url, queue=f"test-retry-{os.getpid()}")
-    queue.enqueue(424242)
+    queue.enqueue(call_id)  # a call of this test's own: its jobs are the only ones on its lock
 
     async def work_until_retried() -> None:
         running = asyncio.get_running_loop().create_task(
@@ -133,7 +134,7 @@ def test_a_run_that_raised_is_retried_by_the_worker(
         )
         try:
             async with asyncio.timeout(30):
-                while await asyncio.to_thread(jobs_of, 424242) != [("succeeded", 2)]:
+                while await asyncio.to_thread(jobs_of, call_id) != [("succeeded", 2)]:
                     await asyncio.sleep(0.05)
         finally:
             running.cancel()
@@ -144,7 +145,7 @@ def test_a_run_that_raised_is_retried_by_the_worker(
         asyncio.run(work_until_retried())
     finally:
         queue.close()
-    assert attempts == [424242, 424242]  # one failed attempt, then the success
+    assert attempts == [call_id, call_id]  # one failed attempt, then the success
 
 
 # ---- worker processes --------------------------------------------------------------------------
@@ -153,8 +154,10 @@ def worker_env(db: Database, outside: Outside) -> dict[str, str]:
     env |= outside.environment() | {
         "DATABASE_URL": db.url,
         "OPENAI_API_KEY": "sk-worker",
+        # A killed worker's job is retried within seconds; a live worker is taken for dead
+        # only if its heartbeat falls 3.5 s behind (it was 1.5 s: a loaded machine can).
         "JOBS_HEARTBEAT_SECONDS": "0.5",
-        "JOBS_STALLED_SECONDS": "2",
+        "JOBS_STALLED_SECONDS": "4",
         "RECORDING_READY_TIMEOUT_SECONDS": "3",
         "LOG_LEVEL": "WARNING",
     }
