@@ -141,9 +141,9 @@ def test_a_recording_that_never_becomes_ready_leaves_the_realtime_transcript(
     tenant: Tenant, lead: Lead, outside: Outside
 ) -> None:
     call_id = recorded(tenant, lead, outside, not_ready_times=1000)
-    config = replace(outside.config, recording_ready_timeout=1.5)
 
-    assert run_pipeline(call_id, config=config) == "failed"
+    # Within the fixture's 3 s the download is retried twice (after 0.5 s, then 1 s more).
+    assert run_pipeline(call_id, config=outside.config) == "failed"
 
     call = load(call_id)
     states = step_states(call)
@@ -207,8 +207,11 @@ def test_without_any_transcript_the_source_says_failed(
 def test_a_summary_timeout_fails_that_step_only_and_an_admin_can_run_it_again(
     tenant: Tenant, lead: Lead, outside: Outside
 ) -> None:
-    outside.openai.chat_delay = 3.0
-    config = replace(outside.config, openai_timeout=0.5)
+    # The fake sleeps 4 s once it has the request, the pipeline gives up 3 s after sending
+    # it: the summary times out however slow the machine, and the transcriptions (the same
+    # timeout) have time to answer.
+    outside.openai.chat_delay = 4.0
+    config = replace(outside.config, openai_timeout=3.0)
     call_id = recorded(tenant, lead, outside)
 
     assert run_pipeline(call_id, config=config) == "failed"
