@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from crm_app import db as crm_db
 from crm_app.migrate import upgrade_to_head
@@ -21,6 +21,11 @@ from tests.jobs.conftest import Outside, serve_outside
 from tests.live import LiveServer, live_server
 
 REDIS = "redis://127.0.0.1:6379/3"
+# One patience for everything a test waits on: actions (the context's default below) and
+# expect(), whose own default of 5 s is short for a page that waits on a loaded 2-core
+# machine's server (the socket round trip, the database, a background job).
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -92,7 +97,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="he-IL", accept_downloads=True)
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(TIMEOUT_MS)
     p = context.new_page()
     yield p
     context.close()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import col, select
 
+from crm_app.db import unit_of_work
+from crm_app.models import NoteDraft
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, make_lead, make_tenant
 from tests.live import LiveServer
@@ -24,6 +28,22 @@ def _open_notes(page: Page, server: LiveServer) -> int:
     page.click("#tab-notes")
     assert lead.id is not None
     return lead.id
+
+
+def _wait_for_draft_text(lead_id: int, text: str, within: float = 20.0) -> None:
+    """Until the server has stored ``text`` as the new note's draft on the lead."""
+    deadline = time.monotonic() + within
+    while True:
+        with unit_of_work(read_only=True) as session:
+            drafts = session.exec(
+                select(NoteDraft.text).where(
+                    col(NoteDraft.lead_id) == lead_id, col(NoteDraft.note_id).is_(None)
+                )
+            ).all()
+        if text in drafts:
+            return
+        assert time.monotonic() < deadline, f"the draft holds {drafts!r}, not {text!r}"
+        time.sleep(0.1)
 
 
 def test_file_without_text_is_saved_reloaded_edited_and_downloaded(
@@ -59,7 +79,7 @@ def test_file_without_text_is_saved_reloaded_edited_and_downloaded(
     page.get_by_role("button", name="ביטול").click()
 
     link = page.locator("[data-testid=note]").first.locator("a[data-testid=attachment]")
-    assert link.get_attribute("download") == "חוזה חתום.bin"
+    expect(link).to_have_attribute("download", "חוזה חתום.bin")
     with page.expect_download() as download:
         link.click()
     target = tmp_path / "downloaded.bin"
@@ -73,12 +93,12 @@ def test_save_waits_for_uploads_and_a_draft_survives_reload(
 ) -> None:
     source = tmp_path / "photo.png"
     source.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048)
-    _open_notes(page, server)
+    lead_id = _open_notes(page, server)
     page.fill("#note-text", "טיוטה שלא נשמרה")
     page.set_input_files("#note-upload input[type=file]", str(source))
     expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(1)
     expect(page.locator("#note-upload img")).to_be_visible()  # images show as thumbnails
-    page.wait_for_timeout(600)  # the debounced draft text reaches the server
+    _wait_for_draft_text(lead_id, "טיוטה שלא נשמרה")  # the debounced text reached the server
     page.reload()
     page.click("#tab-notes")
     expect(page.locator("#note-text")).to_have_value("טיוטה שלא נשמרה")
