@@ -43,9 +43,18 @@ class LiveServer:
         return int(self.url.rsplit(":", 1)[1])
 
 
+PORT_ATTEMPTS = 3
+
+
+class PortTaken(RuntimeError):
+    """The server could not listen: another process took its port first."""
+
+
 def _unused_port() -> int:
     # Reflex takes a port number, not a socket: the nearest we can do is ask the kernel
-    # for one that is free now and hand it over at once.
+    # for one that is free now and hand it over at once. Another process may still bind
+    # it before the server does (it listens only after building its frontend): then the
+    # server exits saying so, and live_server starts it again on another port.
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -79,9 +88,9 @@ def wait_until_up(server: LiveServer, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(
-                f"server exited ({server.process.returncode}):\n{server.log.read_text()[-4000:]}"
-            )
+            log = server.log.read_text(errors="replace")[-4000:]
+            error = PortTaken if "already in use" in log else RuntimeError
+            raise error(f"server exited ({server.process.returncode}):\n{log}")
         with contextlib.suppress(httpx.HTTPError):
             if (
                 httpx.get(f"{server.url}/login/", timeout=2).status_code == 200
@@ -92,10 +101,7 @@ def wait_until_up(server: LiveServer, timeout: float = 300) -> None:
     raise RuntimeError(f"server did not start in {timeout}s:\n{server.log.read_text()[-4000:]}")
 
 
-@contextlib.contextmanager
-def live_server(tmp: Path, database_url: str, **extra_env: str) -> Iterator[LiveServer]:
-    """Run a server for the block (``extra_env`` adds settings, e.g. ``REFLEX_REDIS_URL``)."""
-    (tmp / "tmp").mkdir(parents=True, exist_ok=True)
+def _start(tmp: Path, database_url: str, **extra_env: str) -> LiveServer:
     url = f"http://localhost:{_unused_port()}"
     log = tmp / "server.log"
     with log.open("wb") as out:
@@ -107,9 +113,26 @@ def live_server(tmp: Path, database_url: str, **extra_env: str) -> Iterator[Live
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = LiveServer(url, database_url, tmp / "files", log, tmp / "web", tmp / "tmp", process)
+    return LiveServer(url, database_url, tmp / "files", log, tmp / "web", tmp / "tmp", process)
+
+
+@contextlib.contextmanager
+def live_server(tmp: Path, database_url: str, **extra_env: str) -> Iterator[LiveServer]:
+    """Run a server for the block (``extra_env`` adds settings, e.g. ``REFLEX_REDIS_URL``)."""
+    (tmp / "tmp").mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        server = _start(tmp, database_url, **extra_env)
+        try:
+            wait_until_up(server)
+            break
+        except PortTaken:
+            stop(server)
+            if attempt == PORT_ATTEMPTS:
+                raise
+        except BaseException:
+            stop(server)
+            raise
     try:
-        wait_until_up(server)
         yield server
     finally:
         stop(server)
