@@ -111,3 +111,16 @@ def sign_in(
     page.fill("#login-email", email)
     page.fill("#login-password", password)
     page.click("#login-submit")
+
+
+def open_tab(page: Page, name: str) -> None:
+    """Click one of the lead page's tabs, and wait until the page shows it.
+
+    The tabs follow the page's state: the click asks the server, and until its answer
+    comes back the previous tab is still there. The Activity tab holds a composer with
+    the same ids as the Notes tab's, so a test that went on at once could type into, or
+    upload through, a composer that is about to be replaced.
+    """
+    tab = page.locator(f"#tab-{name}")
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")

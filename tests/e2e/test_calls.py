@@ -15,7 +15,7 @@ from crm_app.db import unit_of_work
 from crm_app.models import Call
 from crm_app.services.call_pipeline import STEPS
 from tests.conftest import ROOT
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_tab, sign_in
 from tests.factories import PASSWORD, make_call, make_lead, make_tenant, unique_mobile
 from tests.live import LiveServer
 
@@ -68,7 +68,7 @@ def test_a_simulated_call_on_its_lead_has_a_playable_recording_transcript_and_su
     assert call.audio_duration_sec and call.audio_bytes_len
 
     sign_in(page, server, tenant.agent.email, PASSWORD, start=lead_path)
-    page.click("#tab-calls")
+    open_tab(page, "calls")
     page.locator("[data-testid=lead-call]").first.click()
     detail = page.locator("#call-detail")
     expect(detail).to_be_visible()

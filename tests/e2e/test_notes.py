@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from crm_app.db import unit_of_work
 from crm_app.models import NoteDraft
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_tab, sign_in
 from tests.factories import PASSWORD, make_lead, make_tenant
 from tests.live import LiveServer
 
@@ -25,7 +25,7 @@ def _open_notes(page: Page, server: LiveServer) -> int:
     lead = make_lead(tenant, name="ליד עם קבצים")
     sign_in(page, server, tenant.agent.email, PASSWORD, start=f"/leads/{lead.id}")
     expect(page.locator("#lead-name")).to_have_text("ליד עם קבצים")
-    page.click("#tab-notes")
+    open_tab(page, "notes")
     assert lead.id is not None
     return lead.id
 
@@ -64,13 +64,13 @@ def test_file_without_text_is_saved_reloaded_edited_and_downloaded(
     expect(note.locator("[data-testid=note-text]")).to_have_count(0)  # no placeholder text
 
     page.reload()
-    page.click("#tab-notes")
+    open_tab(page, "notes")
     note = page.locator("[data-testid=note]").first
     expect(note.locator("[data-testid=attachment]")).to_contain_text("חוזה חתום.bin")
 
-    page.click("#tab-files")  # the Files tab reads the same column
+    open_tab(page, "files")  # the Files tab reads the same column
     expect(page.locator("[data-testid=lead-file]")).to_contain_text("חוזה חתום.bin")
-    page.click("#tab-notes")
+    open_tab(page, "notes")
     note = page.locator("[data-testid=note]").first
     note.locator("[data-testid=note-edit]").click()
     expect(page.locator("#edit-note-files [data-testid=attachment]")).to_contain_text(
@@ -100,7 +100,7 @@ def test_save_waits_for_uploads_and_a_draft_survives_reload(
     expect(page.locator("#note-upload img")).to_be_visible()  # images show as thumbnails
     _wait_for_draft_text(lead_id, "טיוטה שלא נשמרה")  # the debounced text reached the server
     page.reload()
-    page.click("#tab-notes")
+    open_tab(page, "notes")
     expect(page.locator("#note-text")).to_have_value("טיוטה שלא נשמרה")
     expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(1)
     page.click("#note-save")
