@@ -11,7 +11,7 @@ from crm_app.models import Note, NoteDraft
 from crm_app.services import note_drafts, notes
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
-from crm_app.state.notes import FileChip, NotesState, file_view
+from crm_app.state.notes import FileChip, NotesState, empty_file_input, file_view
 
 
 class NoteEditState(NotesState):
@@ -90,7 +90,7 @@ class NoteEditState(NotesState):
             notes.commit_removals([a["key"] for a in stored])
             refused.append(self._say(exc))
         self.edit_error = " ".join(refused)
-        return rx.clear_selected_files("edit-upload")
+        return empty_file_input("edit-upload")
 
     @rx.event
     def begin_edit_upload(self) -> None:

@@ -95,6 +95,17 @@ def _chip_fields(attachment: attachments.Attachment) -> dict[str, str]:
     }
 
 
+def empty_file_input(upload_id: str) -> rx.event.EventSpec:
+    """Empty an upload's file input once its files are stored, so the same file can be picked again.
+
+    A browser fires no change for a picker that chooses what the input already holds; the
+    dropzone reads the files asynchronously, so this runs after the upload, not at the pick.
+    """
+    return rx.call_script(
+        f"(document.querySelector('#{upload_id} input[type=file]') || {{}}).value = ''"
+    )
+
+
 def file_view(attachment: attachments.Attachment) -> FileChip:
     """An attachment as a chip."""
     return FileChip(**_chip_fields(attachment))
@@ -231,7 +242,7 @@ class NotesState(LeadState):
         else:
             self.draft_files = [file_view(a) for a in draft.attachments]
         self.composer_error = " ".join(refused)
-        return rx.clear_selected_files("note-upload")
+        return empty_file_input("note-upload")
 
     def _store_all(
         self, principal: Principal, files: list[rx.UploadFile]

@@ -161,6 +161,22 @@ def test_pasted_and_dropped_files_join_the_draft(page: Page, server: LiveServer)
     expect(page.locator("#note-upload [data-testid=attachment]")).to_have_count(2)
 
 
+def test_the_same_file_can_be_picked_again_after_removing_it(
+    page: Page, server: LiveServer, tmp_path: Path
+) -> None:
+    source = tmp_path / "contract.txt"
+    source.write_text("the contract")
+    _open_notes(page, server)
+    chips = page.locator("#note-upload [data-testid=attachment]")
+    page.set_input_files("#note-upload input[type=file]", str(source))
+    expect(chips).to_have_count(1)
+    page.locator("[data-testid=attachment-remove]").click()
+    expect(chips).to_have_count(0)
+    page.set_input_files("#note-upload input[type=file]", str(source))
+    expect(chips).to_have_count(1)
+    expect(chips).to_contain_text("contract.txt")
+
+
 def test_refused_file_shows_a_readable_message(
     page: Page, server: LiveServer, tmp_path: Path
 ) -> None:
