@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from crm_app.db import unit_of_work
 from crm_app.i18n.formats import file_size, local_datetime
@@ -95,7 +96,7 @@ def _chip_fields(attachment: attachments.Attachment) -> dict[str, str]:
     }
 
 
-def empty_file_input(upload_id: str) -> rx.event.EventSpec:
+def empty_file_input(upload_id: str) -> EventSpec:
     """Empty an upload's file input once its files are stored, so the same file can be picked again.
 
     A browser fires no change for a picker that chooses what the input already holds; the
