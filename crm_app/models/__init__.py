@@ -14,10 +14,20 @@ from crm_app.models.activity import (
     WhatsappMessage,
 )
 from crm_app.models.base import utcnow
-from crm_app.models.business import ApiToken, Business, LoginAttempt, Role, User, UserSession
+from crm_app.models.business import (
+    AgentRevision,
+    ApiToken,
+    Business,
+    LoginAttempt,
+    PasswordLink,
+    Role,
+    User,
+    UserSession,
+)
 from crm_app.models.lead import Lead, LeadSource, LeadStatus, LeadStatusChange
 
 __all__ = [
+    "AgentRevision",
     "ApiToken",
     "Appointment",
     "AuditEvent",
@@ -33,6 +43,7 @@ __all__ = [
     "Note",
     "NoteDraft",
     "NoteKind",
+    "PasswordLink",
     "Payment",
     "Role",
     "TwilioCallback",

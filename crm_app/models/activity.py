@@ -106,6 +106,7 @@ class Call(SQLModel, table=True):
     to_number: str = Field(default="", max_length=20)
     status: str = Field(default="initiated", max_length=20)
     stream_sid: str | None = Field(default=None, max_length=64)  # set once: replays are refused
+    agent_revision: int | None = None  # the voice agent settings' revision that answered
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

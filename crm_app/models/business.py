@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -40,7 +41,57 @@ class Business(SQLModel, table=True):
     slot_minutes: int = Field(default=30)
     booking_window_days: int = Field(default=30)
     min_notice_minutes: int = Field(default=120)
+    # Days the business is closed whatever the weekday ("2026-12-25"), in its own zone.
+    closed_dates: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(json_type(), nullable=False, server_default="[]")
+    )
+    # The voice agent's language ("" speaks the business's language) and what it asks every
+    # caller: [{"key": "name"}, {"key": "reason"}, {"key": "x-car", "label": "Car model"}].
+    agent_locale: str = Field(default="", max_length=5, sa_column_kwargs={"server_default": ""})
+    collect_fields: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=sa.Column(json_type(), nullable=False, server_default="[]")
+    )
+    # This business's call limits; None means the server's defaults.
+    silence_seconds: int | None = Field(default=None)
+    max_call_seconds: int | None = Field(default=None)
+    # The agent settings' current revision number (see AgentRevision); 0 before the first save.
+    agent_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at_field()
+
+
+class AgentRevision(SQLModel, table=True):
+    """One saved version of a business's voice agent settings (all of them, as saved)."""
+
+    __tablename__ = "agent_revision"
+    __table_args__ = (
+        sa.UniqueConstraint("business_id", "number", name="uq_agent_revision_business_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    number: int
+    settings: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False)
+    )
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    restored_from: int | None = None  # the revision number this one brought back
+    created_at: datetime = created_at_field()
+
+
+class PasswordLink(SQLModel, table=True):
+    """A one-time link to set a password: an invitation or a reset (stored as a hash)."""
+
+    __tablename__ = "password_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(max_length=10)  # invite | reset
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = created_at_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class User(SQLModel, table=True):
