@@ -88,16 +88,18 @@ async def login(request: Request) -> Response:
     return response
 
 
-def _end_session(token: str | None) -> None:
+def _end_session(token: str | None, ip: str) -> None:
     with unit_of_work() as session:
-        auth.end_session(session, token)
+        auth.end_session(session, token, ip=ip)
 
 
 async def logout(request: Request) -> Response:
     """End the session and clear the cookie."""
     if foreign_origin(request):
         return _cross_origin()
-    await run_in_threadpool(_end_session, request.cookies.get(auth.SESSION_COOKIE))
+    await run_in_threadpool(
+        _end_session, request.cookies.get(auth.SESSION_COOKIE), client_ip(request)
+    )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response

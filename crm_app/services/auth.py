@@ -16,7 +16,16 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from crm_app.db import unit_of_work
-from crm_app.models import ApiToken, Business, LoginAttempt, Role, User, UserSession, utcnow
+from crm_app.models import (
+    ApiToken,
+    AuditEvent,
+    Business,
+    LoginAttempt,
+    Role,
+    User,
+    UserSession,
+    utcnow,
+)
 from crm_app.services.errors import AuthenticationFailed, PermissionDenied, Throttled
 from crm_app.services.passwords import verify_password
 from crm_app.settings import get_settings
@@ -109,10 +118,28 @@ def sign_in(*, email: str, password: str, ip: str, user_agent: str = "") -> tupl
                 )
             )
             token = start_session(session, user=user, ip=ip, user_agent=user_agent)
+            _audit_sign_in(session, user, "auth.sign_in", ip, actor=True)
             return principal_for(session, user), token
     with unit_of_work() as session:
         session.add(LoginAttempt(email=email, ip=ip[:64]))
+        known = session.exec(select(User).where(User.email == email)).first()
+        if known is not None:  # a failure against an account is its business's to see
+            _audit_sign_in(session, known, "auth.sign_in_failed", ip, actor=False)
     raise AuthenticationFailed("wrong email or password", key="login.error.invalid")
+
+
+def _audit_sign_in(session: Session, user: User, action: str, ip: str, *, actor: bool) -> None:
+    session.add(
+        AuditEvent(
+            business_id=user.business_id,
+            actor_id=user.id if actor else None,
+            action=action,
+            entity="user",
+            entity_id=user.id,
+            details={"email": user.email},
+            ip=ip[:64],
+        )
+    )
 
 
 def _check_throttle(session: Session, *, email: str, ip: str) -> None:
@@ -195,10 +222,19 @@ def resolve_session_key(session: Session, key: str) -> Principal | None:
     return principal_for(session, user)
 
 
-def end_session(session: Session, token: str | None) -> None:
+def end_session(session: Session, token: str | None, ip: str = "") -> None:
     """Delete the session behind ``token`` (sign-out); unknown tokens are ignored."""
-    if token:
-        session.execute(delete(UserSession).where(col(UserSession.token_hash) == hash_token(token)))
+    if not token:
+        return
+    row = session.exec(
+        select(UserSession).where(col(UserSession.token_hash) == hash_token(token))
+    ).first()
+    if row is None:
+        return
+    user = session.get(User, row.user_id)
+    session.delete(row)
+    if user is not None:
+        _audit_sign_in(session, user, "auth.sign_out", ip, actor=True)
 
 
 def create_api_token(session: Session, *, user: User, name: str = "") -> str:
