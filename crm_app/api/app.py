@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from crm_app.api import calls, exports, leads, notes
+from crm_app.api import agent, business, calls, exports, leads, notes, team
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.api.errors import install_error_handlers
 from crm_app.api.gate import CredentialsFirst
@@ -30,6 +30,9 @@ def create_api() -> FastAPI:
     api.include_router(exports.router)
     api.include_router(notes.router)
     api.include_router(calls.router)
+    api.include_router(business.router)
+    api.include_router(agent.router)
+    api.include_router(team.router)
     return api
 
 
