@@ -102,6 +102,16 @@ def cmd_create_api_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_revoke_api_token(args: argparse.Namespace) -> int:
+    """Revoke an API token by the prefix the tokens page shows."""
+    from crm_app.services import api_tokens
+
+    with unit_of_work() as session:
+        token = api_tokens.revoke_by_prefix(session, prefix=args.prefix)
+        _out(f"revoked {token.prefix} ({token.name or 'unnamed'})")
+    return 0
+
+
 def cmd_files(args: argparse.Namespace) -> int:
     """Report orphan files and dangling references; ``--clean`` repairs them."""
     report = file_check.check(min_age=args.min_age, business_id=args.business)
@@ -195,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", required=True)
     p.add_argument("--name", default="")
     p.set_defaults(func=cmd_create_api_token)
+    p = sub.add_parser("revoke-api-token", help="revoke an API token by its prefix")
+    p.add_argument("--prefix", required=True, help="as the tokens page shows it (crm_xxxxxx)")
+    p.set_defaults(func=cmd_revoke_api_token)
     p = sub.add_parser("simulate-call", help="a whole call through the bridge with the fakes")
     p.add_argument("--business-phone", help="the business line (E.164) to call")
     p.add_argument(

@@ -137,6 +137,22 @@ def test_create_api_token_prints_a_working_token_on_the_last_line(
     assert response.status_code == 200 and response.json()["business_id"] == tenant.id
 
 
+def test_revoke_api_token_stops_the_token_named_by_its_prefix(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = make_tenant()
+    _, out, _ = run(["create-api-token", "--email", tenant.admin.email], monkeypatch, capsys)
+    token = out.strip().splitlines()[-1]
+    prefix = token[: len("crm_") + 6]
+    code, out, _ = run(["revoke-api-token", "--prefix", prefix], monkeypatch, capsys)
+    assert code == 0 and f"revoked {prefix}" in out
+    with TestClient(create_backend(), base_url="https://crm.test") as client:
+        response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    code, _, err = run(["revoke-api-token", "--prefix", "crm_nosuch"], monkeypatch, capsys)
+    assert code == 1 and "0 tokens" in err
+
+
 def test_cli_runs_as_a_module_against_the_configured_database(db: Database) -> None:
     env = {**os.environ, "DATABASE_URL": db.url}
     result = subprocess.run(
