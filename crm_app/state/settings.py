@@ -1,4 +1,9 @@
-"""Settings: the user's profile and language; for owners and admins, the pipeline."""
+"""Settings: the page's sections (in the URL), and the lead statuses editor.
+
+Everyone has the profile section; owners and admins also run the business
+from here. ``load`` reads ``?section=`` and asks only that section's state to
+load its data.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
-from reflex.event import EventSpec
 from sqlmodel import Session
 
 from crm_app.db import unit_of_work
@@ -31,18 +35,35 @@ class StatusRow:
     default: bool
 
 
-class SettingsState(SessionState):
-    """The business's statuses, editable by owners and admins."""
+SECTIONS = ("profile", "business", "agent", "team", "tokens", "audit", "statuses")
+MANAGER_SECTIONS = SECTIONS[1:]
 
+
+class SettingsState(SessionState):
+    """The section shown, and the business's statuses (editable by owners and admins)."""
+
+    section: str = "profile"
     pipeline: list[StatusRow] = []
     colors: list[str] = list(statuses.COLORS)
     status_error: str = ""
 
+    @rx.var
+    def sections(self) -> list[str]:
+        """The sections this user has."""
+        return list(SECTIONS if self.role in ("owner", "admin") else SECTIONS[:1])
+
     @rx.event
-    def load(self) -> EventSpec:
-        """Read the pipeline."""
-        self._read(self._me().business_id)
-        return self._language_script()
+    def load(self) -> Any:
+        """Show the section in the URL (agents have only their profile) and load its data."""
+        wanted = self.router.url.query_parameters.get("section", "profile")
+        manager = self._me().role in (Role.OWNER, Role.ADMIN)
+        if wanted not in SECTIONS or (wanted in MANAGER_SECTIONS and not manager):
+            wanted = "profile"
+        self.section = wanted
+        if wanted == "statuses":
+            self._read(self._me().business_id)
+        loader = SECTION_LOADERS.get(wanted)
+        return [self._language_script(), *([loader] if loader is not None else [])]
 
     def _read(self, business_id: int) -> None:
         with unit_of_work() as session:
@@ -117,3 +138,7 @@ class SettingsState(SessionState):
         return self._change(
             lambda s, b: statuses.delete_status(s, business_id=b, status_id=int(status_id))
         )
+
+
+# Each section's state registers its loader here (a section without one has nothing to read).
+SECTION_LOADERS: dict[str, Any] = {}
