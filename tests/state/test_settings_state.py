@@ -14,7 +14,9 @@ def _keys(state: SettingsState) -> list[str]:
 
 async def test_admin_adds_renames_reorders_and_deletes_statuses(db: Database) -> None:
     tenant = make_tenant()
-    state = await state_for(SettingsState, path="/settings?section=statuses", cookie=session_cookie(tenant.admin))
+    state = await state_for(
+        SettingsState, path="/settings?section=statuses", cookie=session_cookie(tenant.admin)
+    )
     state.load()
     assert _keys(state)[:2] == ["new", "attempting"]
     state.add_status(
@@ -40,7 +42,9 @@ async def test_admin_adds_renames_reorders_and_deletes_statuses(db: Database) ->
 
 async def test_invalid_status_shows_a_message(db: Database) -> None:
     tenant = make_tenant()
-    state = await state_for(SettingsState, path="/settings?section=statuses", cookie=session_cookie(tenant.owner))
+    state = await state_for(
+        SettingsState, path="/settings?section=statuses", cookie=session_cookie(tenant.owner)
+    )
     state.load()
     state.add_status({"label_he": "", "label_en": "No hebrew", "color": "gray"})
     assert state.status_error == "לסטטוס נדרשים שם בעברית ובאנגלית."
@@ -48,7 +52,9 @@ async def test_invalid_status_shows_a_message(db: Database) -> None:
 
 async def test_agents_cannot_change_the_pipeline(db: Database) -> None:
     tenant = make_tenant()
-    state = await state_for(SettingsState, path="/settings?section=statuses", cookie=session_cookie(tenant.agent))
+    state = await state_for(
+        SettingsState, path="/settings?section=statuses", cookie=session_cookie(tenant.agent)
+    )
     state.load()
     before = list(state.pipeline)
     state.add_status({"label_he": "חדש2", "label_en": "New2", "color": "gray"})
