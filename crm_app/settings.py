@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     realtime_vad_prefix_ms: int = Field(default=300, ge=0)
     realtime_vad_interrupt: bool = True
     reflex_redis_url: str | None = None
+    # Invitations and password links by e-mail: smtp://[user:password@]host[:port]
+    # (STARTTLS when the server offers it) or smtps://... (TLS from the start). Empty: off.
+    smtp_url: SecretStr = SecretStr("")
+    smtp_from: str = ""  # the sender; empty: crm@ the host of PUBLIC_BASE_URL
+    smtp_timeout_seconds: float = Field(default=5, gt=0)
     record_calls: bool = True  # dual-channel recording of every answered call
 
     # Post-call pipeline (crm_app/jobs).
