@@ -18,6 +18,7 @@ from crm_app.pages.dashboard import dashboard_page
 from crm_app.pages.lead import lead_page
 from crm_app.pages.leads import leads_page
 from crm_app.pages.login import login_page
+from crm_app.pages.password import password_page
 from crm_app.pages.settings import settings_page
 from crm_app.state import socket
 from crm_app.state.calls import CallsState
@@ -28,6 +29,7 @@ from crm_app.state.lead import LeadState
 from crm_app.state.leads import LeadsState
 from crm_app.state.login import LoginState
 from crm_app.state.notes import NotesState
+from crm_app.state.password_link import PasswordLinkState
 from crm_app.state.session import SessionState
 from crm_app.state.settings import SettingsState
 from crm_app.state.uploads import upload_endpoint
@@ -76,8 +78,14 @@ BACKEND.router.routes.insert(0, Route("/_upload", upload_endpoint(lambda: app), 
 app.register_lifespan_task(migrate_on_start)
 app.register_lifespan_task(drain_calls_on_shutdown)
 
-# The route table. Every page but /login checks the session in its on_load.
+# The route table. Every page but /login and /password checks the session in its on_load.
 app.add_page(login_page, route="/login", title="Sign in · CRM", on_load=LoginState.load)
+app.add_page(
+    password_page,
+    route="/password",
+    title="Choose a password · CRM",
+    on_load=PasswordLinkState.load,
+)
 app.add_page(index, route="/", title="CRM", on_load=SessionState.require_login)
 app.add_page(leads_page, route="/leads", title="Leads · CRM", on_load=LeadsState.load)
 app.add_page(

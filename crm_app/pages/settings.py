@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.audit_section import audit_section
 from crm_app.components.i18n import t
 from crm_app.components.layout import page_frame
 from crm_app.components.profile_section import profile_section
 from crm_app.components.settings_nav import settings_nav
 from crm_app.components.status_editor import status_editor
+from crm_app.components.team_section import team_section
+from crm_app.components.tokens_section import tokens_section
 from crm_app.state.settings import SettingsState
 
 
@@ -18,6 +21,9 @@ def settings_page() -> rx.Component:
         rx.match(
             SettingsState.section,
             ("statuses", status_editor()),
+            ("team", team_section()),
+            ("tokens", tokens_section()),
+            ("audit", audit_section()),
             profile_section(),
         ),
         title=t("settings.title"),

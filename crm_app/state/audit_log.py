@@ -1,0 +1,183 @@
+"""The audit log section of the settings page: who did what, when; filters; keyset pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import reflex as rx
+
+from crm_app.db import unit_of_work
+from crm_app.i18n.formats import local_datetime
+from crm_app.models import AuditEvent
+from crm_app.services import audit, team
+from crm_app.services.auth import Principal
+from crm_app.services.errors import DomainError, InvalidInput
+from crm_app.state.session import SessionState
+from crm_app.state.settings import SECTION_LOADERS
+
+ACTIONS = audit.ACTIONS  # what the action filter offers, in order
+ALL = "all"  # "no filter" (Radix selects cannot hold an empty value)
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """An audit event as the log shows it."""
+
+    id: int
+    when: str
+    who: str
+    action: str  # e.g. ``user.invite``
+    label: str  # the action in the user's language
+    what: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option of a filter: its value and its label."""
+
+    value: str
+    label: str
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_value(v)}" for k, v in value.items() if v not in (None, ""))
+    return str(value)
+
+
+def describe(event: AuditEvent) -> str:
+    """The event's details on one line: ``email: a@b.c · role: agent``."""
+    parts = [f"{k}: {_value(v)}" for k, v in event.details.items() if v not in (None, "", [], {})]
+    if not parts and event.entity:
+        parts = [f"{event.entity} #{event.entity_id}" if event.entity_id else event.entity]
+    return " · ".join(parts)
+
+
+def _day(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput("not a date", field="date", key="errors.dates") from exc
+
+
+class AuditLogState(SessionState):
+    """The filters, one page of events, and the cursors of the pages before it."""
+
+    events: list[AuditRow] = []
+    users: list[Choice] = []
+    actor: str = ALL
+    action: str = ALL
+    date_from: str = ""
+    date_to: str = ""
+    cursor: str = ""
+    next_cursor: str = ""
+    earlier: list[str] = []  # cursors of the pages before this one (for "previous")
+    audit_error: str = ""
+
+    @rx.event
+    def load(self) -> Any:
+        """The first page, unfiltered, and the users to filter by (owners and admins)."""
+        self.actor, self.action, self.date_from, self.date_to = ALL, ALL, "", ""
+        self._first_page()
+        if self.audit_error:
+            return
+        with unit_of_work(read_only=True) as session:
+            found = team.list_users(session, principal=self._me())
+        self.users = [Choice(str(user.id), user.name or user.email) for user, _ in found]
+
+    def _first_page(self) -> None:
+        self.cursor, self.earlier = "", []
+        self._read()
+
+    def _read(self) -> None:
+        principal = self._me()
+        self.audit_error = ""
+        try:
+            page = self._page(principal)
+        except DomainError as exc:
+            self.events, self.next_cursor = [], ""
+            self.audit_error = self._say(exc)
+            return
+        self.events = [
+            AuditRow(
+                id=event.id or 0,
+                when=local_datetime(event.created_at, principal.timezone),
+                who=name,
+                action=event.action,
+                label=self._label(event.action),
+                what=describe(event),
+            )
+            for event, name in page.rows
+        ]
+        self.next_cursor = page.next_cursor
+
+    def _label(self, action: str) -> str:
+        label = self._t(f"audit.action.{action}")
+        return action if label.startswith("audit.action.") else label
+
+    def _page(self, principal: Principal) -> audit.AuditPage:
+        filters = audit.AuditFilters(
+            actor_id=int(self.actor) if self.actor.isdigit() else None,
+            action="" if self.action == ALL else self.action,
+            date_from=_day(self.date_from),
+            date_to=_day(self.date_to),
+        )
+        with unit_of_work(read_only=True) as session:
+            return audit.list_events(
+                session, principal=principal, filters=filters, cursor=self.cursor, limit=PAGE_SIZE
+            )
+
+    @rx.event
+    def filter_actor(self, value: str) -> None:
+        """Only this user's events (``all``: everyone's)."""
+        self.actor = str(value or ALL)
+        self._first_page()
+
+    @rx.event
+    def filter_action(self, value: str) -> None:
+        """Only this action's events (``all``: every action)."""
+        self.action = str(value or ALL)
+        self._first_page()
+
+    @rx.event
+    def filter_from(self, value: str) -> None:
+        """Events on or after this day (``YYYY-MM-DD``, the business's time zone)."""
+        self.date_from = str(value or "")
+        self._first_page()
+
+    @rx.event
+    def filter_to(self, value: str) -> None:
+        """Events on or before this day."""
+        self.date_to = str(value or "")
+        self._first_page()
+
+    @rx.event
+    def clear_filters(self) -> None:
+        """Show every event again."""
+        self.actor, self.action, self.date_from, self.date_to = ALL, ALL, "", ""
+        self._first_page()
+
+    @rx.event
+    def next_page(self) -> None:
+        """Older events."""
+        if self.next_cursor:
+            self.earlier = [*self.earlier, self.cursor]
+            self.cursor = self.next_cursor
+            self._read()
+
+    @rx.event
+    def prev_page(self) -> None:
+        """Newer events."""
+        if self.earlier:
+            self.cursor, self.earlier = self.earlier[-1], self.earlier[:-1]
+            self._read()
+
+
+SECTION_LOADERS["audit"] = AuditLogState.load
