@@ -51,8 +51,12 @@ def _value(value: Any) -> str:
 
 
 def describe(event: AuditEvent) -> str:
-    """The event's details on one line: ``email: a@b.c · role: agent``."""
-    parts = [f"{k}: {_value(v)}" for k, v in event.details.items() if v not in (None, "", [], {})]
+    """The event's details on one line, by key: ``email: a@b.c · role: agent``.
+
+    Keys are sorted: the database (JSONB) keeps no order of its own.
+    """
+    details = sorted(event.details.items())
+    parts = [f"{k}: {_value(v)}" for k, v in details if v not in (None, "", [], {})]
     if not parts and event.entity:
         parts = [f"{event.entity} #{event.entity_id}" if event.entity_id else event.entity]
     return " · ".join(parts)
