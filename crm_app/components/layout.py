@@ -40,7 +40,7 @@ def header() -> rx.Component:
     """Top bar: business, navigation, language switch, user and sign-out."""
     return rx.hstack(
         rx.heading(SessionState.business_name, size="4", id="business-name"),
-        rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="5"),
+        rx.hstack(*[_nav_link(*item) for item in NAV_ITEMS], spacing="5", wrap="wrap"),
         rx.spacer(),
         rx.button(
             t("nav.language"),
@@ -53,6 +53,7 @@ def header() -> rx.Component:
         logout_form(),
         align="center",
         spacing="5",
+        wrap="wrap",  # a phone (390 px) gets two rows, never sideways scrolling
         padding_x="1.5em",
         padding_y="0.75em",
         border_bottom="1px solid var(--gray-a5)",
