@@ -49,7 +49,7 @@ def _filters() -> rx.Component:
             size="2",
             id="audit-clear",
         ),
-        gap="3",
+        spacing="3",
         wrap="wrap",
         align="center",
     )
@@ -65,7 +65,7 @@ def _event(event: rx.Var) -> rx.Component:
             size="2",
             style={"word_break": "break-word", "flex": "1 1 16em", "min_width": "0"},
         ),
-        gap="3",
+        spacing="3",
         wrap="wrap",
         align="center",
         padding_y="0.5em",

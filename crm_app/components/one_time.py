@@ -49,7 +49,7 @@ def confirmed(
                         t("confirm.yes"), color_scheme="red", on_click=on_confirm, id="confirm-yes"
                     )
                 ),
-                gap="3",
+                spacing="3",
                 margin_top="1em",
                 justify="end",
             ),

@@ -27,7 +27,7 @@ def settings_nav() -> rx.Component:
             rx.cond(SettingsState.sections.contains(section), _link(section))
             for section in SECTIONS
         ],
-        gap="4",
+        spacing="4",
         wrap="wrap",
         padding_bottom="0.75em",
         border_bottom="1px solid var(--gray-a5)",

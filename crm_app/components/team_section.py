@@ -58,7 +58,7 @@ def _invite_form() -> rx.Component:
                 ),
             ),
             rx.button(t("team.invite"), type="submit", id="invite-submit"),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             align="end",
         ),
@@ -172,7 +172,7 @@ def _member(member: rx.Var) -> rx.Component:
             ltr(member["email"], style={"font_size": "0.85em", "word_break": "break-all"}),
             spacing="0",
             flex="1",
-            min_width="12em",
+            min_width=rx.breakpoints(initial="100%", sm="12em"),  # a phone: a row of its own
         ),
         _role_select(member),
         rx.cond(
@@ -188,7 +188,7 @@ def _member(member: rx.Var) -> rx.Component:
             color_scheme="gray",
         ),
         _member_actions(member),
-        gap="3",
+        spacing="3",
         wrap="wrap",
         align="center",
         padding_y="0.6em",

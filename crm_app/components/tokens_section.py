@@ -21,7 +21,7 @@ def _create_form() -> rx.Component:
                 style={"flex": "1", "min_width": "12em"},
             ),
             rx.button(t("tokens.create"), type="submit", id="token-create"),
-            gap="3",
+            spacing="3",
             wrap="wrap",
         ),
         on_submit=TokensState.create,
@@ -81,7 +81,7 @@ def _token(token: rx.Var) -> rx.Component:
             ltr(rx.code(token["prefix"] + "…")),
             spacing="1",
             flex="1",
-            min_width="10em",
+            min_width=rx.breakpoints(initial="100%", sm="12em"),  # a phone: a row of its own
         ),
         rx.vstack(
             rx.text(t("tokens.creator"), ": ", token["creator"], size="1", color_scheme="gray"),
@@ -94,7 +94,7 @@ def _token(token: rx.Var) -> rx.Component:
             rx.badge(tf("tokens.revoked_at", time=token["revoked"]), color_scheme="gray"),
             _revoke(token),
         ),
-        gap="3",
+        spacing="3",
         wrap="wrap",
         align="center",
         padding_y="0.6em",

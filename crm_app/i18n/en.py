@@ -345,7 +345,7 @@ MESSAGES: dict[str, str] = {
     "team.members": "Users",
     "team.active": "Active",
     "team.inactive": "Deactivated",
-    "team.last_seen": "Last signed in:",
+    "team.last_seen": "Last active:",
     "team.never": "never",
     "team.reset": "Reset password",
     "team.deactivate": "Deactivate",

@@ -40,8 +40,11 @@ def _form() -> rx.Component:
                 ),
                 " ",
                 rx.text.strong(PasswordLinkState.owner_name),
-                " ",
-                ltr(PasswordLinkState.owner_email, id="password-link-email"),
+                ltr(
+                    PasswordLinkState.owner_email,
+                    id="password-link-email",
+                    style={"display": "block", "word_break": "break-all"},
+                ),
             ),
             _field("password_link.new", "password", "new-password"),
             _field("password_link.confirm", "confirm", "confirm-password"),
