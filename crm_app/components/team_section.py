@@ -116,7 +116,9 @@ def _link_panel() -> rx.Component:
 
 def _role_select(member: rx.Var) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(custom_attrs={"data-testid": "member-role"}),
+        rx.select.trigger(
+            custom_attrs={"data-testid": "member-role", "aria-label": t("team.role")}
+        ),
         rx.select.content(
             *[rx.select.item(t(f"role.{role}"), value=role) for role in ("owner", "admin", "agent")]
         ),

@@ -389,7 +389,7 @@ MESSAGES: dict[str, str] = {
     "audit.from": "From",
     "audit.to": "To",
     "audit.clear": "Clear filters",
-    "audit.nobody": "System",
+    "audit.nobody": "(no signed-in user)",
     "audit.none": "No events.",
     "audit.action.auth.sign_in": "Signed in",
     "audit.action.auth.sign_in_failed": "Failed sign-in",

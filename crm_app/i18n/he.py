@@ -376,7 +376,7 @@ MESSAGES: dict[str, str] = {
     "audit.from": "מתאריך",
     "audit.to": "עד תאריך",
     "audit.clear": "ניקוי הסינון",
-    "audit.nobody": "המערכת",
+    "audit.nobody": "(ללא משתמש מחובר)",
     "audit.none": "אין אירועים.",
     "audit.action.auth.sign_in": "התחברות",
     "audit.action.auth.sign_in_failed": "התחברות שנכשלה",

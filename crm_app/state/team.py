@@ -165,7 +165,7 @@ class TeamState(SessionState):
         if not self._change(action):
             return None
         self._show_link(made[0], self._me())
-        return rx.set_value("invite-email", "")
+        return [rx.set_value("invite-email", ""), rx.set_value("invite-name", "")]
 
     @rx.event
     def reset_password(self, user_id: int) -> Any:

@@ -159,6 +159,8 @@ async def test_a_deactivated_users_next_event_is_refused(db: Database) -> None:
     )
     await run(agent_tab, "load")
     assert agent_tab.signed_in
+    with unit_of_work() as session:
+        token = auth.create_api_token(session, user=session.get(User, tenant.agent.id))
     team = await team_of(tenant.owner)
     await run(team, "set_active", tenant.agent.id, False)
     assert not _row(team, tenant.agent.email).active
@@ -167,6 +169,8 @@ async def test_a_deactivated_users_next_event_is_refused(db: Database) -> None:
     assert refused is not None and "/login" in str(refused.events)
     assert not agent_tab.signed_in and agent_tab.user_email == ""
     assert not _signs_in(tenant.agent.email, "correct horse battery")
+    with unit_of_work() as session:
+        assert auth.resolve_api_token(session, token) is None  # their API token stopped too
 
     await run(team, "set_active", tenant.agent.id, True)
     assert _row(team, tenant.agent.email).active
