@@ -7,6 +7,7 @@ set up, it is e-mailed to the user too; the section says which.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -124,12 +125,16 @@ class TeamState(SessionState):
         self._read(principal)
         return True
 
-    def _show_link(self, made: _MadeLink, principal: Principal) -> None:
-        """Show the committed link and e-mail it (after the commit: it works by then)."""
+    async def _show_link(self, made: _MadeLink, principal: Principal) -> None:
+        """Show the committed link and e-mail it (after the commit: it works by then).
+
+        The SMTP exchange runs in a thread: the server goes on with other tabs meanwhile.
+        """
         url = link_url(made.path)
         self.link_url, self.link_for, self.link_purpose = url, made.email, made.purpose
         self.link_expires = local_datetime(made.expires_at, principal.timezone)
-        self.link_mail = mail.send_link(
+        self.link_mail = await asyncio.to_thread(
+            mail.send_link,
             mail.LinkMail(
                 to=made.email,
                 name=made.name,
@@ -139,11 +144,11 @@ class TeamState(SessionState):
                 expires_at=made.expires_at,
                 locale=made.locale,
                 timezone=principal.timezone,
-            )
+            ),
         )
 
     @rx.event
-    def invite(self, form: dict[str, Any]) -> Any:
+    async def invite(self, form: dict[str, Any]) -> Any:
         """Add a user who sets their own password through a one-time link."""
         made: list[_MadeLink] = []
         self._forget_link()
@@ -164,11 +169,11 @@ class TeamState(SessionState):
 
         if not self._change(action):
             return None
-        self._show_link(made[0], self._me())
+        await self._show_link(made[0], self._me())
         return [rx.set_value("invite-email", ""), rx.set_value("invite-name", "")]
 
     @rx.event
-    def reset_password(self, user_id: int) -> Any:
+    async def reset_password(self, user_id: int) -> Any:
         """Make a one-time link for a user to choose a new password."""
         made: list[_MadeLink] = []
         self._forget_link()
@@ -178,7 +183,7 @@ class TeamState(SessionState):
             made.append(_made(link, "reset"))
 
         if self._change(action):
-            self._show_link(made[0], self._me())
+            await self._show_link(made[0], self._me())
 
     @rx.event
     def change_role(self, user_id: int, role: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +30,8 @@ NOT_FOUND = "המשתמש הזה לא קיים."
 async def run(state: Any, handler: str, *args: Any) -> Any:
     """Run one handler as the browser would: the guard first, with the tab's own cookie."""
     assert await guarded(state, handler) is None
-    return getattr(state, handler)(*args)
+    result = getattr(state, handler)(*args)
+    return await result if inspect.isawaitable(result) else result
 
 
 async def team_of(user: User) -> TeamState:
