@@ -129,8 +129,15 @@ def test_owner_invites_an_agent_who_signs_in_and_revokes_a_token(
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
 
 
-def test_the_last_owner_and_a_deactivated_agent(page: Page, server: LiveServer) -> None:
+def test_the_last_owner_and_a_deactivated_agent(
+    page: Page, browser: Browser, server: LiveServer
+) -> None:
     tenant = make_tenant()
+    agent_context = browser.new_context(locale="he-IL")
+    agent_context.set_default_timeout(TIMEOUT_MS)
+    agent_page = agent_context.new_page()
+    sign_in(agent_page, server, tenant.agent.email, PASSWORD, start="/settings")
+    expect(agent_page.locator("#sign-out-others")).to_be_visible()
     sign_in(page, server, tenant.owner.email, PASSWORD, start="/settings?section=team")
     own = page.locator(f"[data-testid=member-row][data-email='{tenant.owner.email}']")
     own.locator("[data-testid=member-role]").click()
@@ -141,6 +148,9 @@ def test_the_last_owner_and_a_deactivated_agent(page: Page, server: LiveServer) 
     page.click("#confirm-yes")
     expect(agent).to_contain_text("מושבת")
     expect(agent.locator("[data-testid=member-reactivate]")).to_be_visible()
+    agent_page.click("#sign-out-others")  # the agent's open page: its next event is refused
+    expect(agent_page).to_have_url(re.compile(r"/login/?\?next="))
+    agent_context.close()
 
 
 @pytest.mark.parametrize("width", [390, 1366])
