@@ -2,54 +2,22 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from crm_app.services.mail import SmtpServer, parse_smtp_url
 from crm_app.settings import reload_settings
 from tests.conftest import Database
 from tests.factories import make_tenant, unique_email
+from tests.smtp import Inbox, free_port, smtp_server
 from tests.state.test_team_state import run, team_of
-
-
-class Inbox:
-    """What the SMTP server received: each message with its envelope's recipients."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """aiosmtpd's hook for a message's data."""
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    """A real SMTP server on localhost, and the app's SMTP_URL pointing at it."""
-    received = Inbox()
-    port = _free_port()
-    controller = Controller(received, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{port}")
-    monkeypatch.setenv("SMTP_FROM", "crm@crm.test")
-    reload_settings()
-    yield received
-    controller.stop()
+    with smtp_server(monkeypatch) as received:
+        yield received
 
 
 async def test_an_invitation_is_e_mailed_with_its_link(db: Database, inbox: Inbox) -> None:
@@ -81,7 +49,7 @@ async def test_a_reset_link_is_e_mailed_in_the_users_language(db: Database, inbo
 async def test_an_unreachable_smtp_server_is_said_and_the_link_still_shown(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{_free_port()}")  # nobody listens
+    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nobody listens
     monkeypatch.setenv("SMTP_TIMEOUT_SECONDS", "2")
     reload_settings()
     tenant = make_tenant()
