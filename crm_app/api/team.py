@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from crm_app.api.deps import CurrentPrincipal, client_ip
 from crm_app.db import unit_of_work
 from crm_app.models import Role, User
-from crm_app.services import api_tokens, audit, team
+from crm_app.services import api_tokens, audit, mail, team
 from crm_app.settings import get_settings
 
 router = APIRouter(tags=["team"])
@@ -45,6 +45,9 @@ class Invitation(BaseModel):
     user: UserOut
     link: str
     expires_at: datetime
+    emailed: Literal["sent", "failed", "off"] = Field(
+        description="whether the link was e-mailed to the user: off when SMTP_URL is not set"
+    )
 
 
 class UserPatch(BaseModel):
@@ -134,8 +137,21 @@ def invite_user(new: UserIn, request: Request, principal: CurrentPrincipal) -> I
             ip=client_ip(request),
         )
         out = _user(link.user)
-    base = get_settings().public_base_url.rstrip("/")
-    return Invitation(user=out, link=base + link.path(), expires_at=link.expires_at)
+        locale = link.user.locale
+    url = get_settings().public_base_url.rstrip("/") + link.path()
+    emailed = mail.send_link(  # after the commit: the link works by the time it arrives
+        mail.LinkMail(
+            to=out.email,
+            name=out.name,
+            url=url,
+            purpose="invite",
+            business=principal.business_name,
+            expires_at=link.expires_at,
+            locale=locale,
+            timezone=principal.timezone,
+        )
+    )
+    return Invitation(user=out, link=url, expires_at=link.expires_at, emailed=emailed)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
