@@ -65,6 +65,7 @@ def _set_password_in_a_fresh_browser(browser: Browser, url: str, email: str) -> 
     page.click("#password-submit")
     expect(page).to_have_url(re.compile(r"/login/?\?email="))
     expect(page.locator("#login-email")).to_have_value(email)
+    expect(page.get_by_text("הסיסמה נשמרה. התחברו איתה.")).to_be_visible()
     page.fill("#login-password", NEW_PASSWORD)
     page.click("#login-submit")
     expect(page).to_have_url(re.compile(r"/leads/?$"))
