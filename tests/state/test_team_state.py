@@ -15,9 +15,11 @@ from crm_app.db import unit_of_work
 from crm_app.models import PasswordLink, User, utcnow
 from crm_app.services import auth
 from crm_app.services.errors import AuthenticationFailed
+from crm_app.state.audit_log import AuditLogState
 from crm_app.state.password_link import PasswordLinkState
 from crm_app.state.settings import SettingsState
 from crm_app.state.team import TeamState
+from crm_app.state.tokens import TokensState
 from tests.conftest import Database
 from tests.factories import make_tenant, unique_email
 from tests.state.conftest import guarded, session_cookie, state_for
@@ -63,14 +65,15 @@ def _signs_in(email: str, password: str) -> bool:
     return True
 
 
-async def test_the_settings_page_loads_the_team_section(db: Database) -> None:
+@pytest.mark.parametrize("section", ["team", "tokens", "audit"])
+async def test_the_settings_page_loads_the_section_in_its_url(db: Database, section: str) -> None:
+    loader = {"team": TeamState, "tokens": TokensState, "audit": AuditLogState}[section].load
     tenant = make_tenant()
-    state = await state_for(
-        SettingsState, path="/settings?section=team", cookie=session_cookie(tenant.owner)
-    )
-    events = state.load()
-    assert state.section == "team"
-    assert TeamState.load in events
+    path = f"/settings?section={section}"
+    state = await state_for(SettingsState, path=path, cookie=session_cookie(tenant.admin))
+    assert loader in state.load() and state.section == section
+    agents = await state_for(SettingsState, path=path, cookie=session_cookie(tenant.agent))
+    assert loader not in agents.load() and agents.section == "profile"
 
 
 async def test_an_invited_user_sets_a_password_once_through_the_link(db: Database) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from crm_app.db import unit_of_work
-from crm_app.models import User
+from crm_app.models import AuditEvent, User
 from crm_app.services import api_tokens, auth
 from crm_app.state.audit_log import AuditLogState, describe
 from crm_app.state.tokens import TokensState
@@ -151,8 +151,6 @@ async def test_agents_are_refused_the_audit_log(db: Database) -> None:
 
 
 def test_details_read_on_one_line() -> None:
-    from crm_app.models import AuditEvent
-
     event = AuditEvent(
         business_id=1,
         action="business.update",
