@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.agent_section import agent_section
+from crm_app.components.business_section import business_section
 from crm_app.components.i18n import t
 from crm_app.components.layout import page_frame
 from crm_app.components.profile_section import profile_section
@@ -18,6 +20,8 @@ def settings_page() -> rx.Component:
         rx.match(
             SettingsState.section,
             ("statuses", status_editor()),
+            ("business", business_section()),
+            ("agent", agent_section()),
             profile_section(),
         ),
         title=t("settings.title"),
