@@ -60,7 +60,7 @@ def _number(name: str, value: rx.Var, low: int, high: int, **props: object) -> r
         type="number",
         min=low,
         max=high,
-        default_value=value,
+        default_value=value.to(str),
         dir="ltr",
         width="8em",
         **props,

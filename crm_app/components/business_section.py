@@ -166,7 +166,7 @@ def _details() -> rx.Component:
     return rx.vstack(
         _field(
             "business.name",
-            rx.input(name="name", default_value=S.name, id="business-name", width="100%"),
+            rx.input(name="name", default_value=S.name, id="business-name-input", width="100%"),
         ),
         _field(
             "business.phone",
