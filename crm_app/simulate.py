@@ -38,6 +38,7 @@ from crm_app.services.phones import normalize_phone
 from crm_app.settings import get_settings
 from voice_bridge.app import create_bridge
 from voice_bridge.config import BridgeConfig
+from voice_bridge.crm import CallLines, no_lines
 from voice_bridge.testing.audio import clip, silence
 from voice_bridge.testing.fake_openai import FakeRealtime
 from voice_bridge.testing.fake_openai_http import FakeOpenAIHttp
@@ -97,8 +98,12 @@ async def simulate(
     from_number: str | None = None,
     audio: bytes | None = None,
     after_call: Callable[[FakeTwilioCall, FakeTwilioRest, BridgeConfig], object] | None = None,
+    heard: CallLines = no_lines,
 ) -> Simulated:
-    """Place one call through the bridge and wait until it is written to the CRM."""
+    """Place one call through the bridge and wait until it is written to the CRM.
+
+    ``heard`` hears each line of the conversation as it is said.
+    """
     business = pick_business(business_phone)
     locale = "en" if business.locale == "en" else "he"
     from_number = from_number or CALLER[locale]
@@ -130,7 +135,7 @@ async def simulate(
                 twilio_api_base_url=rest_url,
             )
             async with _pipeline_here(config, f"{http_url}/v1") as jobs:
-                bridge = create_bridge(config, events=hooks.on_call_event)
+                bridge = create_bridge(config, events=hooks.on_call_event, heard=heard)
                 written = await _place_call(bridge, business, config, rest, from_number, audio)
                 state = await jobs.settled(written.call_id, within=120)
                 if after_call is not None:
@@ -279,10 +284,15 @@ async def _written(call_sid: str) -> Simulated:
     raise DomainError("the simulated call was not written in time")
 
 
-def run(business_phone: str | None, from_number: str | None, audio: Path | None) -> Simulated:
+def run(
+    business_phone: str | None,
+    from_number: str | None,
+    audio: Path | None,
+    heard: CallLines = no_lines,
+) -> Simulated:
     """Synchronous entry point for the CLI."""
     logging.getLogger("voice_bridge").setLevel(logging.WARNING)
     speech = audio.read_bytes() if audio else None
     return asyncio.run(
-        simulate(business_phone=business_phone, from_number=from_number, audio=speech)
+        simulate(business_phone=business_phone, from_number=from_number, audio=speech, heard=heard)
     )

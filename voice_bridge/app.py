@@ -47,10 +47,13 @@ class Bridge:
     """The bridge's state for one process: config, registry, and its handlers."""
 
     def __init__(
-        self, config: BridgeConfig | None = None, events: crm.CallEvents = crm.no_events
+        self,
+        config: BridgeConfig | None = None,
+        events: crm.CallEvents = crm.no_events,
+        heard: crm.CallLines = crm.no_lines,
     ) -> None:
         self.config = config or BridgeConfig.from_settings()
-        self.events = events
+        self.events, self.heard = events, heard
         self.registry = Registry(self.config.max_concurrent_calls)
         self.openai = make_client(self.config)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -169,6 +172,7 @@ class Bridge:
             finalize=functools.partial(crm.finalize_call, self.events),
             hang_up=self.hang_up,
             tools=APPOINTMENT_TOOLS,
+            heard=self.heard,
         )
         async with open_realtime(self.openai, self.config) as openai:
             session = CallSession(
@@ -198,18 +202,22 @@ class Bridge:
 
 
 def create_bridge(
-    config: BridgeConfig | None = None, *, events: crm.CallEvents = crm.no_events
+    config: BridgeConfig | None = None,
+    *,
+    events: crm.CallEvents = crm.no_events,
+    heard: crm.CallLines = crm.no_lines,
 ) -> Starlette:
     """The bridge as a Starlette app (mounted by the CRM, or served alone).
 
     Without a config, settings are read when the first request arrives.
-    ``events`` hears what happens to calls (the CRM queues its post-call work).
+    ``events`` hears what happens to calls (the CRM queues its post-call work);
+    ``heard`` hears each line of their transcripts as it is said.
     """
-    holder: list[Bridge] = [Bridge(config, events)] if config is not None else []
+    holder: list[Bridge] = [Bridge(config, events, heard)] if config is not None else []
 
     def get() -> Bridge:
         if not holder:
-            holder.append(Bridge(events=events))
+            holder.append(Bridge(events=events, heard=heard))
         return holder[0]
 
     async def voice(request: Request) -> Response:

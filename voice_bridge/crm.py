@@ -34,10 +34,16 @@ CallEvent = Literal["finalized", "recording", "ended"]
 # Hears call events, in a worker thread; the bridge's builder provides it.
 CallEvents = Callable[[int, CallEvent], None]
 RECORDING_DONE = ("completed", "absent", "failed")
+# Hears a line of a call's transcript as it is said: (call id, the stored line).
+CallLines = Callable[[int, dict[str, Any]], None]
 
 
 def no_events(call_id: int, event: CallEvent) -> None:
     """The listener of a bridge that nobody listens to."""
+
+
+def no_lines(call_id: int, line: dict[str, Any]) -> None:
+    """The line listener of a bridge that nobody listens to."""
 
 
 def notify(events: CallEvents, call_id: int, event: CallEvent) -> None:

@@ -312,6 +312,46 @@ def _revision(row: rx.Var) -> rx.Component:
     )
 
 
+def _test_call() -> rx.Component:
+    line = lambda row: rx.hstack(  # noqa: E731
+        rx.text(row["speaker"], weight="bold", size="2", min_width="5em"),
+        rx.text(row["text"], size="2"),
+        align="start",
+        custom_attrs={"data-testid": "test-line"},
+    )
+    return rx.vstack(
+        rx.heading(t("agent.test_call"), size="3"),
+        _hint("agent.test_call_hint"),
+        rx.button(
+            rx.cond(S.test_running, rx.spinner(size="1"), rx.icon("phone-call", size=14)),
+            rx.cond(S.test_running, t("agent.test_running"), t("agent.test_call_start")),
+            on_click=S.test_call,
+            disabled=S.test_running,
+            variant="outline",
+            id="agent-test-call",
+        ),
+        rx.box(
+            rx.foreach(S.test_lines, line),
+            id="test-call-lines",
+            width="100%",
+            custom_attrs={"aria-live": "polite"},
+        ),
+        rx.cond(
+            S.test_call_id > 0,
+            rx.link(
+                t("agent.test_open_call"),
+                href="/calls?call=" + S.test_call_id.to_string(),
+                id="test-call-link",
+            ),
+        ),
+        rx.cond(
+            S.test_error != "", rx.callout(S.test_error, color_scheme="red", id="test-call-error")
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
 def _history() -> rx.Component:
     return rx.vstack(
         rx.heading(t("agent.history"), size="3"),
@@ -327,6 +367,7 @@ def agent_section() -> rx.Component:
     return rx.vstack(
         rx.card(_templates(), width="100%"),
         _settings_form(),
+        rx.card(_test_call(), width="100%"),
         rx.card(_history(), width="100%"),
         spacing="4",
         max_width="48em",

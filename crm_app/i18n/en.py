@@ -431,4 +431,13 @@ MESSAGES: dict[str, str] = {
     "agent.field.min_notice_minutes": "Minimum notice",
     "agent.field.silence_seconds": "Silence limit",
     "agent.field.max_call_seconds": "Longest call",
+    "agent.test_call": "Test call",
+    "agent.test_call_hint": (
+        "A whole simulated call through the bridge, with the saved settings: each line "
+        "shows as it is said, and the call is kept like any call."
+    ),
+    "agent.test_call_start": "Start a test call",
+    "agent.test_running": "The call is on…",
+    "agent.test_open_call": "Open the call",
+    "agent.test_failed": "The test call did not finish. Try again.",
 }

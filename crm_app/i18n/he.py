@@ -420,4 +420,13 @@ MESSAGES: dict[str, str] = {
     "agent.field.min_notice_minutes": "התראה מינימלית",
     "agent.field.silence_seconds": "ניתוק אחרי שקט",
     "agent.field.max_call_seconds": "אורך שיחה מרבי",
+    "agent.test_call": "שיחת ניסיון",
+    "agent.test_call_hint": (
+        "שיחה מדומה שלמה דרך הגשר, עם ההגדרות השמורות: רואים כל שורה ברגע שנאמרה, והשיחה "
+        "נשמרת כמו כל שיחה."
+    ),
+    "agent.test_call_start": "התחלת שיחת ניסיון",
+    "agent.test_running": "השיחה מתנהלת…",
+    "agent.test_open_call": "פתיחת השיחה",
+    "agent.test_failed": "שיחת הניסיון לא הסתיימה. נסו שוב.",
 }

@@ -8,8 +8,14 @@ revision; the history shows what each one changed.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import difflib
+import json
+import logging
 import re
+import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +24,10 @@ import reflex as rx
 from crm_app.db import unit_of_work
 from crm_app.i18n import formats, translate
 from crm_app.models import Business
-from crm_app.services import agent
+from crm_app.services import agent, business_settings
 from crm_app.services.agent import BUILTIN_FIELDS, AgentSettings, Change, RevisionView
 from crm_app.services.agent_templates import TEMPLATES
+from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
 from crm_app.settings import get_settings
 from crm_app.state.session import SessionState
@@ -30,6 +37,9 @@ from crm_app.state.settings import SECTION_LOADERS
 VOICES = list(agent.VOICES)
 TEMPLATE_KINDS = list(TEMPLATES)
 LONG_TEXT = ("instructions", "greeting")
+# A test call that has not ended by then is stopped.
+TEST_CALL_SECONDS = 180
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,14 @@ class ChangeRow:
 
     field: str
     lines: tuple[DiffLine, ...]
+
+
+@dataclass(frozen=True)
+class TestLine:
+    """A line of the test call, as it was said."""
+
+    speaker: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -145,6 +163,10 @@ class AgentState(SessionState):
     error: str = ""
     # Bumped whenever the fields are replaced from outside the form (a read, a template).
     version: int = 0
+    test_running: bool = False
+    test_lines: list[TestLine] = []
+    test_call_id: int = 0
+    test_error: str = ""
 
     @rx.var
     def default_silence(self) -> str:
@@ -289,6 +311,76 @@ class AgentState(SessionState):
         self._show(settings, current)
         self._read_history()
         return rx.toast.success(self._t("agent.restored", number=int(number)))
+
+    @rx.event(background=True)
+    async def test_call(self) -> AsyncIterator[Any]:
+        """Place a whole simulated call to the business and show it line by line.
+
+        The call runs in a process of its own (``simulate-call --lines``), with the
+        bundled fakes and a job queue of its own, so that nothing of it reaches the
+        server's real services; it lands in the CRM like any call and is linked here.
+        """
+        principal = self._me()
+        async with self:
+            if self.test_running:
+                return
+            self.test_running, self.test_lines = True, []
+            self.test_call_id, self.test_error = 0, ""
+        try:
+            phone = await asyncio.to_thread(_business_phone, principal)
+            async for event in _simulated_call(phone):
+                async with self:
+                    if "line" in event:
+                        line = event["line"]
+                        speaker = self._t(f"calls.speaker.{line.get('speaker', 'call')}")
+                        self.test_lines = [*self.test_lines, TestLine(speaker, line["text"])]
+                    elif "done" in event:
+                        self.test_call_id = int(event["done"]["call_id"])
+                yield
+        except DomainError as exc:
+            async with self:
+                self.test_error = self._say(exc)
+        finally:
+            async with self:
+                self.test_running = False
+                if not self.test_call_id and not self.test_error:
+                    self.test_error = self._t("agent.test_failed")
+
+
+def _business_phone(principal: Principal) -> str:
+    with unit_of_work(read_only=True) as session:
+        return business_settings.get_business(session, principal=principal).phone_number
+
+
+async def _simulated_call(phone: str) -> AsyncIterator[dict[str, Any]]:
+    """The test call's events: each line as it is said, then ``done`` with the call."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "crm_app",
+        "simulate-call",
+        "--business-phone",
+        phone,
+        "--lines",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        async with asyncio.timeout(TEST_CALL_SECONDS):
+            async for raw in process.stdout:
+                with contextlib.suppress(ValueError):
+                    event = json.loads(raw)
+                    if isinstance(event, dict):
+                        yield event
+            await process.wait()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        if process.returncode:
+            problem = (await process.stderr.read()).decode(errors="replace")[-2000:]
+            logger.warning("test_call_failed code=%s %s", process.returncode, problem)
 
 
 SECTION_LOADERS["agent"] = AgentState.load
