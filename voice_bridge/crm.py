@@ -54,6 +54,14 @@ def notify(events: CallEvents, call_id: int, event: CallEvent) -> None:
         logger.exception("call_listener_failed call_id=%s event=%s", call_id, event)
 
 
+def notify_line(heard: CallLines, call_id: int, line: dict[str, Any]) -> None:
+    """Tell a line listener; its failure never stops the call."""
+    try:
+        heard(call_id, line)
+    except Exception:
+        logger.exception("line_listener_failed call_id=%s", call_id)
+
+
 def business_for_number(to_number: str) -> Business | None:
     """The business whose line was called; unknown numbers are nobody's."""
     try:
