@@ -352,6 +352,49 @@ def _test_call() -> rx.Component:
     )
 
 
+def _talk() -> rx.Component:
+    labels = {
+        "data-agent": t("calls.speaker.agent"),
+        "data-caller": t("calls.speaker.caller"),
+        "data-connecting": t("agent.talk_connecting"),
+        "data-live": t("agent.talk_live"),
+        "data-ended": t("agent.talk_ended"),
+        "data-nomic": t("agent.talk_no_microphone"),
+    }
+    return rx.vstack(
+        rx.script(src="/talk.js"),
+        rx.heading(t("agent.talk"), size="3"),
+        _hint("agent.talk_hint"),
+        rx.hstack(
+            rx.button(
+                rx.icon("mic", size=14),
+                t("agent.talk_start"),
+                on_click=rx.call_script("window.crmTalk.start()"),
+                variant="outline",
+                id="talk-start",
+            ),
+            rx.button(
+                rx.icon("phone-off", size=14),
+                t("agent.talk_stop"),
+                on_click=rx.call_script("window.crmTalk.stop()"),
+                variant="soft",
+                color_scheme="red",
+                id="talk-stop",
+            ),
+            rx.text("", id="talk-status", size="2", custom_attrs={"aria-live": "polite"}),
+            align="center",
+            wrap="wrap",
+            spacing="2",
+        ),
+        rx.box(id="talk-lines", width="100%", custom_attrs=labels),
+        rx.el.a(
+            t("agent.test_open_call"), id="talk-call-link", href="#", custom_attrs={"hidden": True}
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
 def _history() -> rx.Component:
     return rx.vstack(
         rx.heading(t("agent.history"), size="3"),
@@ -368,6 +411,7 @@ def agent_section() -> rx.Component:
         rx.card(_templates(), width="100%"),
         _settings_form(),
         rx.card(_test_call(), width="100%"),
+        rx.card(_talk(), width="100%"),
         rx.card(_history(), width="100%"),
         spacing="4",
         max_width="48em",

@@ -440,4 +440,15 @@ MESSAGES: dict[str, str] = {
     "agent.test_running": "The call is on…",
     "agent.test_open_call": "Open the call",
     "agent.test_failed": "The test call did not finish. Try again.",
+    "agent.talk": "Talk to it",
+    "agent.talk_hint": (
+        "Speak into your microphone: the agent answers as it would on the phone, with the"
+        " saved settings and the server's OpenAI key. The call is kept."
+    ),
+    "agent.talk_start": "Start talking",
+    "agent.talk_stop": "Hang up",
+    "agent.talk_connecting": "Connecting…",
+    "agent.talk_live": "On the call: speak now",
+    "agent.talk_ended": "The call has ended",
+    "agent.talk_no_microphone": "The microphone is not available.",
 }

@@ -429,4 +429,15 @@ MESSAGES: dict[str, str] = {
     "agent.test_running": "השיחה מתנהלת…",
     "agent.test_open_call": "פתיחת השיחה",
     "agent.test_failed": "שיחת הניסיון לא הסתיימה. נסו שוב.",
+    "agent.talk": "לדבר עם הסוכן",
+    "agent.talk_hint": (
+        "דברו למיקרופון: הסוכן עונה כמו בטלפון, עם ההגדרות השמורות ועם מפתח ה-OpenAI של "
+        "השרת. השיחה נשמרת."
+    ),
+    "agent.talk_start": "התחלת שיחה",
+    "agent.talk_stop": "ניתוק",
+    "agent.talk_connecting": "מתחבר…",
+    "agent.talk_live": "בשיחה: דברו עכשיו",
+    "agent.talk_ended": "השיחה הסתיימה",
+    "agent.talk_no_microphone": "אין גישה למיקרופון.",
 }
