@@ -174,7 +174,7 @@ async def test_tools_validate_arguments_and_report_errors(voice_tenant: Tenant) 
     bad_date = await run_tool(
         APPOINTMENT_TOOLS,
         "schedule_appointment",
-        json.dumps({"date": "tomorrow", "time": "10:00"}),
+        json.dumps({"date": "the twelfth of Smarch", "time": "10:00"}),
         context,
     )
     assert bad_date["error"]["code"] == "invalid_arguments"
