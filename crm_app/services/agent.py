@@ -276,3 +276,14 @@ def get_current(session: Session, *, principal: Principal) -> tuple[AgentSetting
     if business is None:
         raise NotFound("no such business")
     return current(business), business.agent_revision
+
+
+def for_call(session: Session, *, business_id: int) -> tuple[Business, AgentSettings]:
+    """The business and the settings a new call uses; ``business.agent_revision`` numbers them.
+
+    The business row is locked while a business that never saved gets its
+    revision 1, so two first calls at once do not both write it.
+    """
+    business = _locked_business(session, business_id)
+    ensure_first_revision(session, business)
+    return business, current(business)
