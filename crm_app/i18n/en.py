@@ -440,4 +440,7 @@ MESSAGES: dict[str, str] = {
     "agent.test_running": "The call is on…",
     "agent.test_open_call": "Open the call",
     "agent.test_failed": "The test call did not finish. Try again.",
+    # Agent time and revisions
+    "calls.detail.agent_revision": "Agent revision",
+    "calls.detail.revision_number": "Revision {number}",
 }

@@ -429,4 +429,7 @@ MESSAGES: dict[str, str] = {
     "agent.test_running": "השיחה מתנהלת…",
     "agent.test_open_call": "פתיחת השיחה",
     "agent.test_failed": "שיחת הניסיון לא הסתיימה. נסו שוב.",
+    # Agent time and revisions
+    "calls.detail.agent_revision": "גרסת הסוכן",
+    "calls.detail.revision_number": "גרסה {number}",
 }
