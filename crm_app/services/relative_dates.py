@@ -6,7 +6,8 @@ against today's date in the business's zone, so the model never has to do
 calendar arithmetic. The rules:
 
 - "today", "tomorrow", "the day after tomorrow" (and "היום", "מחר", "מחרתיים");
-  "in 3 days", "in a week" ("בעוד 3 ימים", "בעוד יומיים", "בעוד שבוע").
+  "in 3 days", "in three days", "in a week" ("בעוד 3 ימים", "בעוד שלושה ימים", "בעוד
+  יומיים", "בעוד שבוע").
 - A weekday alone, "next <weekday>" or "<weekday> הבא/הקרוב": the first such
   day after today (tomorrow at the earliest, a week from today at the latest).
 - "this <weekday>" ("<weekday> הזה"): the same, but today counts.
@@ -42,7 +43,13 @@ _OFFSETS = {
     ("in", "two", "weeks"): 14, ("in", "2", "weeks"): 14, ("עוד", "שבועיים"): 14,
     ("עוד", "יומיים"): 2, ("in", "two", "days"): 2,
 }  # fmt: skip
-_IN_DAYS = (re.compile(r"^in (\d{1,3}) days?$"), re.compile(r"^עוד (\d{1,3}) ימים$"))
+_IN_DAYS = (re.compile(r"^in (\w+) days?$"), re.compile(r"^עוד (\w+) ימים$"))
+# Counts of days as words ("in three days", "בעוד שלושה ימים"), digits aside.
+_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "שני": 2, "שלושה": 3, "ארבעה": 4, "חמישה": 5, "שישה": 6, "שבעה": 7,
+    "שמונה": 8, "תשעה": 9, "עשרה": 10,
+}  # fmt: skip
 _COMING = {"next", "coming", "הבא", "הקרוב", "הקרובה"}
 _THIS = {"this", "הזה", "הזאת"}
 _NEXT_WEEK = ({"next", "week"}, {"שבוע", "הבא"})
@@ -103,7 +110,12 @@ def _relative(words: list[str], today: date) -> date | None:
         return today + timedelta(days=_OFFSETS[tuple(words)])
     for pattern in _IN_DAYS:
         if match := pattern.match(" ".join(words)):
-            return today + timedelta(days=int(match.group(1)))
+            count = match.group(1)
+            if count.isdigit() and len(count) <= 3:
+                return today + timedelta(days=int(count))
+            if count in _NUMBERS:
+                return today + timedelta(days=_NUMBERS[count])
+            return None
     if any(set(words) == marker and len(words) == 2 for marker in _NEXT_WEEK):
         return week_start(today) + timedelta(days=7)
     weekday, rest = _weekday_of(words)

@@ -27,6 +27,9 @@ SUNDAY = date(2026, 3, 29)
         ("מחרתיים", date(2026, 3, 28)),
         ("in 3 days", date(2026, 3, 29)),
         ("בעוד יומיים", date(2026, 3, 28)),
+        ("in three days", date(2026, 3, 29)),
+        ("בעוד שלושה ימים", date(2026, 3, 29)),
+        ("בעוד שני ימים", date(2026, 3, 28)),
         ("בעוד שבוע", date(2026, 4, 2)),
         ("2026-04-15", date(2026, 4, 15)),
     ],
@@ -83,7 +86,8 @@ def test_the_same_weekday_alone_is_next_week_never_today() -> None:
 
 
 @pytest.mark.parametrize(
-    "said", ["", "someday", "yesterday at noon", "2026-02-30", "next month", "in 900 days"]
+    "said",
+    ["", "someday", "yesterday at noon", "2026-02-30", "next month", "in 900 days", "in 1234 days"],
 )
 def test_what_is_not_a_date_is_refused_with_a_hint(said: str) -> None:
     with pytest.raises(InvalidInput) as refused:
