@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,8 @@ from crm_app.services import agent
 from crm_app.services.agent_time import weekday_name
 from tests.factories import Tenant
 from tests.voice.conftest import harness, set_business, until
-from voice_bridge.testing.audio import silence
-from voice_bridge.testing.fake_openai import FakeRealtime
+from voice_bridge.testing.audio import clip, silence
+from voice_bridge.testing.fake_openai import FakeRealtime, ToolPlan
 
 ALL_DAY = {d: [["00:00", "23:59"]] for d in ("sun", "mon", "tue", "wed", "thu", "fri", "sat")}
 
@@ -153,3 +154,29 @@ async def test_limits_set_outside_the_settings_page_still_answer_and_apply(
         await caller.connect()
         call = await _finalized(caller.call_sid)
     assert call.end_reason == "max_duration" and caller.call_sid in h.rest.hangups
+
+
+async def test_a_relative_date_from_the_model_is_resolved_in_the_business_zone(
+    voice_tenant: Tenant,
+) -> None:
+    set_business(voice_tenant, business_hours=ALL_DAY, closed_dates=[], timezone="Asia/Tokyo")
+    _save(voice_tenant, books_appointments=True, min_notice_minutes=0)
+    fake = FakeRealtime(
+        mode="vad",
+        reply_audio=silence(300),
+        reply_text="Let me check.",
+        tool_plan=ToolPlan("check_availability", {"date": "מחר"}),
+    )
+    async with harness(voice_tenant, fake) as h:
+        caller = h.caller(pace=False)
+        await caller.place()
+        await caller.connect()
+        session = await fake.wait_session()
+        await caller.stream(clip("he_caller") + silence(900))
+        await until(lambda: len(session.outputs) == 1)
+        await caller.stop()
+        await _finalized(caller.call_sid)
+    output = json.loads(session.outputs[0]["output"])
+    tomorrow = _local_today("Asia/Tokyo").date() + timedelta(days=1)
+    assert (output["date"], output["resolved_from"]) == (tomorrow.isoformat(), "מחר")
+    assert output["weekday"] == weekday_name(tomorrow, "he") and output["available_times"]
