@@ -241,7 +241,7 @@ class Bridge:
             session = CallSession(
                 twilio=websocket,
                 openai=openai,
-                config=self.config,
+                config=setup.call_config(self.config),
                 services=services,
                 context=setup.context,
                 call_sid=call_sid,

@@ -451,4 +451,7 @@ MESSAGES: dict[str, str] = {
     "agent.talk_live": "On the call: speak now",
     "agent.talk_ended": "The call has ended",
     "agent.talk_no_microphone": "The microphone is not available.",
+    # Agent time and revisions
+    "calls.detail.agent_revision": "Agent revision",
+    "calls.detail.revision_number": "Revision {number}",
 }

@@ -440,4 +440,7 @@ MESSAGES: dict[str, str] = {
     "agent.talk_live": "בשיחה: דברו עכשיו",
     "agent.talk_ended": "השיחה הסתיימה",
     "agent.talk_no_microphone": "אין גישה למיקרופון.",
+    # Agent time and revisions
+    "calls.detail.agent_revision": "גרסת הסוכן",
+    "calls.detail.revision_number": "גרסה {number}",
 }
