@@ -20,6 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from crm_app.models import Business
+from crm_app.services.agent import AgentSettings
 from voice_bridge import crm, security, twiml
 from voice_bridge.call import CallServices, CallSession
 from voice_bridge.config import MAX_MESSAGE_BYTES, START_TIMEOUT_SECONDS, BridgeConfig
@@ -54,9 +55,12 @@ class Bridge:
         config: BridgeConfig | None = None,
         events: crm.CallEvents = crm.no_events,
         heard: crm.CallLines = crm.no_lines,
+        draft: AgentSettings | None = None,
     ) -> None:
         self.config = config or BridgeConfig.from_settings()
         self.events, self.heard = events, heard
+        # Settings not saved yet that answer this bridge's calls (a test call's own bridge).
+        self.draft = draft
         self.registry = Registry(self.config.max_concurrent_calls)
         self.openai = make_client(self.config)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -162,7 +166,11 @@ class Bridge:
         token = security.verify_call_token(
             self.config.secret, str(params.get("token", "")), call_sid
         )
-        setup = await asyncio.to_thread(crm.claim_call, token, stream_sid) if token else None
+        setup = (
+            await asyncio.to_thread(crm.claim_call, token, stream_sid, self.draft)
+            if token
+            else None
+        )
         if setup is None:
             logger.warning("stream_refused call_sid=%s reason=bad_or_replayed_token", call_sid)
             await websocket.close(code=1008)
@@ -199,7 +207,7 @@ class Bridge:
                 crm.start_call, self.events, business, call_sid, "browser", business.phone_number
             )
             token = security.CallToken(call_sid, business.id, int(time.time()) + 60)
-            setup = await asyncio.to_thread(crm.claim_call, token, stream_sid)
+            setup = await asyncio.to_thread(crm.claim_call, token, stream_sid, self.draft)
             if setup is None:
                 await websocket.close(code=1011)
                 return
@@ -273,18 +281,20 @@ def create_bridge(
     *,
     events: crm.CallEvents = crm.no_events,
     heard: crm.CallLines = crm.no_lines,
+    draft: AgentSettings | None = None,
 ) -> Starlette:
     """The bridge as a Starlette app (mounted by the CRM, or served alone).
 
     Without a config, settings are read when the first request arrives.
     ``events`` hears what happens to calls (the CRM queues its post-call work);
-    ``heard`` hears each line of their transcripts as it is said.
+    ``heard`` hears each line of their transcripts as it is said; ``draft``, when
+    given, answers every call instead of the business's saved agent.
     """
-    holder: list[Bridge] = [Bridge(config, events, heard)] if config is not None else []
+    holder: list[Bridge] = [Bridge(config, events, heard, draft)] if config is not None else []
 
     def get() -> Bridge:
         if not holder:
-            holder.append(Bridge(events=events, heard=heard))
+            holder.append(Bridge(events=events, heard=heard, draft=draft))
         return holder[0]
 
     async def voice(request: Request) -> Response:

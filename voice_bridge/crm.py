@@ -163,10 +163,13 @@ def _setup(
     )
 
 
-def claim_call(token: CallToken, stream_sid: str) -> CallSetup | None:
+def claim_call(
+    token: CallToken, stream_sid: str, draft: agent.AgentSettings | None = None
+) -> CallSetup | None:
     """Claim the call for this stream (once); None for an unknown or replayed call.
 
-    The call records the agent revision that answers it.
+    The call records the agent revision that answers it; a test call answered by
+    ``draft`` (settings not saved yet) records none.
     """
     with unit_of_work() as session:
         call = calls.claim_stream(
@@ -176,6 +179,8 @@ def claim_call(token: CallToken, stream_sid: str) -> CallSetup | None:
             return None
         business, settings = agent.for_call(session, business_id=call.business_id)
         call.agent_revision = business.agent_revision
+        if draft is not None:
+            settings, call.agent_revision = draft, None
         session.add(call)
         lead = session.get(Lead, call.lead_id) if call.lead_id else None
         return _setup(call, business, settings, lead.name if lead else "", utcnow())

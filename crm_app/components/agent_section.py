@@ -249,6 +249,7 @@ def _settings_form() -> rx.Component:
                 align="center",
                 spacing="3",
             ),
+            rx.card(_test_call(), width="100%"),
             spacing="3",
             width="100%",
         ),
@@ -325,7 +326,8 @@ def _test_call() -> rx.Component:
         rx.button(
             rx.cond(S.test_running, rx.spinner(size="1"), rx.icon("phone-call", size=14)),
             rx.cond(S.test_running, t("agent.test_running"), t("agent.test_call_start")),
-            on_click=S.test_call,
+            type="submit",  # the form, as it is now, answers the test call (not saved)
+            on_click=S.mark_test,
             disabled=S.test_running,
             variant="outline",
             id="agent-test-call",
@@ -410,7 +412,6 @@ def agent_section() -> rx.Component:
     return rx.vstack(
         rx.card(_templates(), width="100%"),
         _settings_form(),
-        rx.card(_test_call(), width="100%"),
         rx.card(_talk(), width="100%"),
         rx.card(_history(), width="100%"),
         spacing="4",

@@ -433,8 +433,8 @@ MESSAGES: dict[str, str] = {
     "agent.field.max_call_seconds": "Longest call",
     "agent.test_call": "Test call",
     "agent.test_call_hint": (
-        "A whole simulated call through the bridge, with the saved settings: each line "
-        "shows as it is said, and the call is kept like any call."
+        "A whole simulated call through the bridge, with the settings in the form (saved "
+        "or not): each line shows as it is said, and the call is kept like any call."
     ),
     "agent.test_call_start": "Start a test call",
     "agent.test_running": "The call is on…",

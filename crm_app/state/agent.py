@@ -167,6 +167,8 @@ class AgentState(SessionState):
     test_lines: list[TestLine] = []
     test_call_id: int = 0
     test_error: str = ""
+    _testing_draft: bool = False
+    _draft: dict[str, Any] = {}  # the form a test call answers with
 
     @rx.var
     def default_silence(self) -> str:
@@ -282,11 +284,20 @@ class AgentState(SessionState):
         )
 
     @rx.event
+    def mark_test(self) -> None:
+        """The form is being submitted for a test call, not to be saved."""
+        self._testing_draft = True
+
+    @rx.event
     def save(self, form: dict[str, Any]) -> Any:
-        """Save the form as the next revision; the next call uses it."""
+        """Save the form as the next revision (the next call uses it), or test-call it."""
         self.error = ""
+        testing, self._testing_draft = self._testing_draft, False
         try:
             settings = self._from_form(form)
+            if testing:
+                self._draft = settings.model_dump(mode="json")
+                return AgentState.test_call
             with unit_of_work() as session:
                 saved = agent.save(session, principal=self._me(), settings=settings)
                 number = saved.number
@@ -314,21 +325,24 @@ class AgentState(SessionState):
 
     @rx.event(background=True)
     async def test_call(self) -> AsyncIterator[Any]:
-        """Place a whole simulated call to the business and show it line by line.
+        """Place a whole simulated call answered by the form as it is, line by line.
 
-        The call runs in a process of its own (``simulate-call --lines``), with the
-        bundled fakes and a job queue of its own, so that nothing of it reaches the
-        server's real services; it lands in the CRM like any call and is linked here.
+        The call runs in a process of its own (``simulate-call --lines --draft -``),
+        with the bundled fakes and a job queue of its own, so that nothing of it
+        reaches the server's real services; it lands in the CRM like any call (with
+        no revision: the settings are not saved) and is linked here.
         """
         principal = self._me()
         async with self:
-            if self.test_running:
+            if self.test_running or not self._draft:
                 return
+            draft, self._draft = self._draft, {}
             self.test_running, self.test_lines = True, []
             self.test_call_id, self.test_error = 0, ""
         try:
             phone = await asyncio.to_thread(_business_phone, principal)
-            async for event in _simulated_call(phone):
+            settings = agent.parse(draft)  # the page's own form, checked again
+            async for event in _simulated_call(phone, settings):
                 async with self:
                     if "line" in event:
                         line = event["line"]
@@ -352,7 +366,7 @@ def _business_phone(principal: Principal) -> str:
         return business_settings.get_business(session, principal=principal).phone_number
 
 
-async def _simulated_call(phone: str) -> AsyncIterator[dict[str, Any]]:
+async def _simulated_call(phone: str, draft: AgentSettings) -> AsyncIterator[dict[str, Any]]:
     """The test call's events: each line as it is said, then ``done`` with the call."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -362,10 +376,16 @@ async def _simulated_call(phone: str) -> AsyncIterator[dict[str, Any]]:
         "--business-phone",
         phone,
         "--lines",
+        "--draft",
+        "-",
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    assert process.stdout is not None and process.stderr is not None
+    assert process.stdin and process.stdout and process.stderr
+    process.stdin.write(draft.model_dump_json().encode())
+    await process.stdin.drain()
+    process.stdin.close()
     try:
         async with asyncio.timeout(TEST_CALL_SECONDS):
             async for raw in process.stdout:

@@ -118,15 +118,20 @@ def test_agents_only_have_their_profile(page: Page, server: LiveServer) -> None:
 def test_a_test_call_shows_its_lines_as_they_are_said(page: Page, server: LiveServer) -> None:
     tenant = make_tenant()
     sign_in(page, server, tenant.owner.email, PASSWORD, start="/settings?section=agent")
-    page.click("#agent-test-call")
+    expect(page.locator("[data-testid=agent-revision]")).to_have_count(1)
+    page.fill("#agent-greeting", "שלום, הגעתם למספרה של רותי, במה אפשר לעזור?")
+    page.click("#agent-test-call")  # the form as it is, not saved
     expect(page.locator("#agent-test-call")).to_be_disabled()
     lines = page.locator("[data-testid=test-line]")
-    expect(lines.first).to_contain_text("שלום, כאן העוזרת", timeout=60_000)
+    expect(lines.first).to_contain_text("הגעתם למספרה של רותי", timeout=60_000)
     expect(page.locator("#test-call-link")).to_be_visible(timeout=90_000)
     expect(lines).to_have_count(3)
     expect(lines.nth(1)).to_contain_text("לקוח")
     expect(lines.nth(1)).to_contain_text("לקבוע תור")
     _shot(page, "agent-test-call-he-desktop")
+    saved = _business(tenant.business.id)  # a test call saves nothing
+    assert saved.agent_revision == 1 and "רותי" not in saved.greeting
+    expect(page.locator("[data-testid=agent-revision]")).to_have_count(1)
     page.click("#test-call-link")
     expect(page).to_have_url(re.compile(r"/calls\?call=\d+"))
     expect(page.get_by_text("לקבוע תור").first).to_be_visible()
