@@ -135,3 +135,29 @@ def test_a_test_call_shows_its_lines_as_they_are_said(page: Page, server: LiveSe
     page.click("#test-call-link")
     expect(page).to_have_url(re.compile(r"/calls\?call=\d+"))
     expect(page.get_by_text("לקבוע תור").first).to_be_visible()
+
+
+def test_an_english_business_on_a_phone(browser: Browser, server: LiveServer) -> None:
+    tenant = make_tenant(name="Bright Smile", locale="en")
+    context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        sign_in(page, server, tenant.owner.email, PASSWORD, start="/settings?section=business")
+        expect(page.locator("html")).to_have_attribute("dir", "ltr")
+        expect(page.locator("#webhook-status")).to_contain_text("/twilio/status")
+        monday = page.locator("[data-testid=hours-day][data-day=mon]")
+        expect(monday).to_contain_text("Monday")
+        monday.get_by_role("button", name="Add range").click()
+        times = monday.locator("input[type=time]")
+        expect(times).to_have_count(2)  # a new business's days are closed
+        times.nth(0).fill("18:00")
+        times.nth(1).fill("17:30")  # ends before it starts
+        page.click("#business-save")
+        expect(page.locator("#business-error")).to_be_visible()
+        _shot(page, "business-en-phone")
+        form = page.locator("#business-name-input").bounding_box()
+        assert form and form["x"] + form["width"] <= 390, "the form is wider than a phone"
+        assert _business(tenant.business.id).business_hours == tenant.business.business_hours
+    finally:
+        context.close()
