@@ -130,9 +130,26 @@ def cmd_files(args: argparse.Namespace) -> int:
 
 def cmd_simulate_call(args: argparse.Namespace) -> int:
     """A whole call through the real bridge with the bundled fakes; it lands in the CRM."""
-    from crm_app import simulate  # a composition root of its own: the fakes stay out of the app
+    import json
 
-    result = simulate.run(args.business_phone, args.from_number, args.audio)
+    from crm_app import simulate  # a composition root of its own: the fakes stay out of the app
+    from crm_app.services import agent
+
+    draft = None
+    if args.draft:  # settings not saved yet, as JSON (the voice agent page's test call)
+        text = sys.stdin.read() if args.draft == "-" else Path(args.draft).read_text()
+        draft = agent.parse(json.loads(text))
+    if args.lines:  # one JSON object a line, for the voice agent page's test call
+        from dataclasses import asdict
+
+        def heard(call_id: int, line: dict[str, object]) -> None:
+            _out(json.dumps({"call_id": call_id, "line": line}, ensure_ascii=False))
+            sys.stdout.flush()
+
+        result = simulate.run(args.business_phone, args.from_number, args.audio, heard, draft)
+        _out(json.dumps({"done": asdict(result)}))
+        return 0
+    result = simulate.run(args.business_phone, args.from_number, args.audio, draft=draft)
     _out(f"call {result.call_sid} ended ({result.end_reason}) with {result.utterances} utterances")
     _out(f"post-call pipeline: {result.pipeline or 'not run'}")
     if result.lead_id is not None:
@@ -216,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the caller (E.164; default: one of the business's country)",
     )
     p.add_argument("--audio", type=Path, help="8 kHz mu-law caller audio (default: a bundled clip)")
+    p.add_argument(
+        "--lines", action="store_true", help="print each line as it is said, as JSON (one a line)"
+    )
+    p.add_argument(
+        "--draft",
+        help="agent settings to answer with instead of the saved ones (JSON file, - stdin)",
+    )
     p.set_defaults(func=cmd_simulate_call, demo_default=True)
     p = sub.add_parser("worker", help="run background jobs (Postgres)")
     p.add_argument("--concurrency", type=int, help="jobs at once (default JOBS_CONCURRENCY)")

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
 
     openai_api_key: SecretStr = SecretStr("")
     openai_base_url: str | None = None
+    # The Realtime API's base URL when it is not OPENAI_BASE_URL's (a proxy, or tests' fake).
+    openai_realtime_base_url: str | None = None
     openai_realtime_model: str = "gpt-realtime-2.1"
     openai_transcribe_model: str = "gpt-4o-transcribe"
     openai_summary_model: str = "gpt-4o-mini"

@@ -32,12 +32,14 @@ from crm_app.jobs import config as jobs_config
 from crm_app.jobs import hooks, queue, worker
 from crm_app.jobs.config import PipelineConfig
 from crm_app.models import Business, Call
-from crm_app.services import accounts, seed
+from crm_app.services import accounts, agent, seed
+from crm_app.services.agent import AgentSettings
 from crm_app.services.errors import DomainError
 from crm_app.services.phones import normalize_phone
 from crm_app.settings import get_settings
 from voice_bridge.app import create_bridge
 from voice_bridge.config import BridgeConfig
+from voice_bridge.crm import CallLines, no_lines
 from voice_bridge.testing.audio import clip, silence
 from voice_bridge.testing.fake_openai import FakeRealtime
 from voice_bridge.testing.fake_openai_http import FakeOpenAIHttp
@@ -97,10 +99,19 @@ async def simulate(
     from_number: str | None = None,
     audio: bytes | None = None,
     after_call: Callable[[FakeTwilioCall, FakeTwilioRest, BridgeConfig], object] | None = None,
+    heard: CallLines = no_lines,
+    draft: AgentSettings | None = None,
 ) -> Simulated:
-    """Place one call through the bridge and wait until it is written to the CRM."""
+    """Place one call through the bridge and wait until it is written to the CRM.
+
+    ``heard`` hears each line of the conversation as it is said; ``draft``
+    answers instead of the business's saved agent (a test call of unsaved
+    settings). The fake agent greets with the agent's greeting, in its language.
+    """
     business = pick_business(business_phone)
-    locale = "en" if business.locale == "en" else "he"
+    settings = draft or agent.current(business)
+    locale = settings.locale or ("en" if business.locale == "en" else "he")
+    greeting = settings.greeting.strip() or GREETING[locale]
     from_number = from_number or CALLER[locale]
     caller_text, agent_text = SCRIPT[locale]
     fake = FakeRealtime(
@@ -108,13 +119,13 @@ async def simulate(
         reply_audio=clip(f"{locale}_agent"),
         reply_text=agent_text,
         caller_transcripts=[caller_text],
-        greeting_text=GREETING[locale],
+        greeting_text=greeting,
     )
     openai_url = await fake.start()
     account, token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
     rest = FakeTwilioRest(account_sid=account, auth_token=token)
     http = FakeOpenAIHttp(
-        scripts={"caller": [caller_text], "agent": [GREETING[locale], agent_text]},
+        scripts={"caller": [caller_text], "agent": [greeting, agent_text]},
         default_text=caller_text,
     )
     try:
@@ -130,8 +141,10 @@ async def simulate(
                 twilio_api_base_url=rest_url,
             )
             async with _pipeline_here(config, f"{http_url}/v1") as jobs:
-                bridge = create_bridge(config, events=hooks.on_call_event)
-                written = await _place_call(bridge, business, config, rest, from_number, audio)
+                bridge = create_bridge(config, events=hooks.on_call_event, heard=heard, draft=draft)
+                written = await _place_call(
+                    bridge, business, config, rest, from_number, audio or clip(f"{locale}_caller")
+                )
                 state = await jobs.settled(written.call_id, within=120)
                 if after_call is not None:
                     after_call(*written.parts)
@@ -158,10 +171,9 @@ async def _place_call(
     config: BridgeConfig,
     rest: FakeTwilioRest,
     from_number: str,
-    audio: bytes | None,
+    speech: bytes,
 ) -> _Placed:
     """Ring the business through the bridge, talk, hang up, and let Twilio wrap up."""
-    locale = "en" if business.locale == "en" else "he"
     async with serve(Starlette(routes=[Mount("/twilio", app=bridge)])) as url:
         rest.deliver_to[config.public_base_url] = url
         call = FakeTwilioCall(
@@ -176,7 +188,6 @@ async def _place_call(
         await call.place()
         await call.connect()
         await call.listen()  # the caller hears the greeting out, then speaks
-        speech = audio or clip(f"{locale}_caller")
         await call.stream(silence(400) + speech + silence(1200))
         await asyncio.wait_for(call.wait_closed(within=30), 35)
         written = await _written(call.call_sid)
@@ -279,10 +290,22 @@ async def _written(call_sid: str) -> Simulated:
     raise DomainError("the simulated call was not written in time")
 
 
-def run(business_phone: str | None, from_number: str | None, audio: Path | None) -> Simulated:
+def run(
+    business_phone: str | None,
+    from_number: str | None,
+    audio: Path | None,
+    heard: CallLines = no_lines,
+    draft: AgentSettings | None = None,
+) -> Simulated:
     """Synchronous entry point for the CLI."""
     logging.getLogger("voice_bridge").setLevel(logging.WARNING)
     speech = audio.read_bytes() if audio else None
     return asyncio.run(
-        simulate(business_phone=business_phone, from_number=from_number, audio=speech)
+        simulate(
+            business_phone=business_phone,
+            from_number=from_number,
+            audio=speech,
+            heard=heard,
+            draft=draft,
+        )
     )

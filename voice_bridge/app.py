@@ -8,6 +8,8 @@ import functools
 import json
 import logging
 import re
+import secrets
+import time
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
@@ -17,6 +19,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from crm_app.models import Business
+from crm_app.services.agent import AgentSettings
 from voice_bridge import crm, security, twiml
 from voice_bridge.call import CallServices, CallSession
 from voice_bridge.config import MAX_MESSAGE_BYTES, START_TIMEOUT_SECONDS, BridgeConfig
@@ -47,10 +51,16 @@ class Bridge:
     """The bridge's state for one process: config, registry, and its handlers."""
 
     def __init__(
-        self, config: BridgeConfig | None = None, events: crm.CallEvents = crm.no_events
+        self,
+        config: BridgeConfig | None = None,
+        events: crm.CallEvents = crm.no_events,
+        heard: crm.CallLines = crm.no_lines,
+        draft: AgentSettings | None = None,
     ) -> None:
         self.config = config or BridgeConfig.from_settings()
-        self.events = events
+        self.events, self.heard = events, heard
+        # Settings not saved yet that answer this bridge's calls (a test call's own bridge).
+        self.draft = draft
         self.registry = Registry(self.config.max_concurrent_calls)
         self.openai = make_client(self.config)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -156,7 +166,11 @@ class Bridge:
         token = security.verify_call_token(
             self.config.secret, str(params.get("token", "")), call_sid
         )
-        setup = await asyncio.to_thread(crm.claim_call, token, stream_sid) if token else None
+        setup = (
+            await asyncio.to_thread(crm.claim_call, token, stream_sid, self.draft)
+            if token
+            else None
+        )
         if setup is None:
             logger.warning("stream_refused call_sid=%s reason=bad_or_replayed_token", call_sid)
             await websocket.close(code=1008)
@@ -169,12 +183,73 @@ class Bridge:
             finalize=functools.partial(crm.finalize_call, self.events),
             hang_up=self.hang_up,
             tools=APPOINTMENT_TOOLS,
+            heard=self.heard,
         )
+        await self._converse(websocket, setup, services, call_sid, stream_sid)
+
+    async def talk(self, websocket: WebSocket, business: Business, heard: crm.CallLines) -> None:
+        """A call from a browser ("Talk to it"): the page streams as Media Streams does.
+
+        Whoever hands the socket over has checked the page's session, role and
+        Origin. The call is created here as the voice webhook would create it,
+        from a caller with no number (so it is nobody's lead); the first message
+        to the page is a ``start`` with the call's SIDs. There is no phone call:
+        nothing is recorded, and hanging up closes the socket. ``heard`` hears
+        each line as it is said, as well as the bridge's own listener.
+        """
+        call_sid, stream_sid = "CA" + secrets.token_hex(16), "MZ" + secrets.token_hex(16)
+        if self.registry.draining or not self.registry.reserve(call_sid):
+            await websocket.close(code=1013)
+            return
+        try:
+            assert business.id is not None
+            await asyncio.to_thread(
+                crm.start_call, self.events, business, call_sid, "browser", business.phone_number
+            )
+            token = security.CallToken(call_sid, business.id, int(time.time()) + 60)
+            setup = await asyncio.to_thread(crm.claim_call, token, stream_sid, self.draft)
+            if setup is None:
+                await websocket.close(code=1011)
+                return
+            await websocket.accept()
+            await websocket.send_text(
+                json.dumps(
+                    {
+                        "event": "start",
+                        "streamSid": stream_sid,
+                        "start": {"callSid": call_sid, "callId": setup.context.call_id},
+                    }
+                )
+            )
+
+            def both(call_id: int, line: dict[str, Any]) -> None:
+                crm.notify_line(self.heard, call_id, line)
+                heard(call_id, line)
+
+            services = CallServices(
+                finalize=functools.partial(crm.finalize_call, self.events),
+                hang_up=_no_phone_to_hang_up,
+                tools=APPOINTMENT_TOOLS,
+                heard=both,
+            )
+            await self._converse(websocket, setup, services, call_sid, stream_sid)
+        finally:
+            self.registry.release(call_sid)
+
+    async def _converse(
+        self,
+        websocket: WebSocket,
+        setup: crm.CallSetup,
+        services: CallServices,
+        call_sid: str,
+        stream_sid: str,
+    ) -> None:
+        """The call itself, from the Realtime session's start to its finalize."""
         async with open_realtime(self.openai, self.config) as openai:
             session = CallSession(
                 twilio=websocket,
                 openai=openai,
-                config=self.config,
+                config=setup.call_config(self.config),
                 services=services,
                 context=setup.context,
                 call_sid=call_sid,
@@ -197,19 +272,29 @@ class Bridge:
         await self.openai.close()
 
 
+async def _no_phone_to_hang_up(call_sid: str) -> None:
+    """A browser's call has no phone line: ending the session closes its socket."""
+
+
 def create_bridge(
-    config: BridgeConfig | None = None, *, events: crm.CallEvents = crm.no_events
+    config: BridgeConfig | None = None,
+    *,
+    events: crm.CallEvents = crm.no_events,
+    heard: crm.CallLines = crm.no_lines,
+    draft: AgentSettings | None = None,
 ) -> Starlette:
     """The bridge as a Starlette app (mounted by the CRM, or served alone).
 
     Without a config, settings are read when the first request arrives.
-    ``events`` hears what happens to calls (the CRM queues its post-call work).
+    ``events`` hears what happens to calls (the CRM queues its post-call work);
+    ``heard`` hears each line of their transcripts as it is said; ``draft``, when
+    given, answers every call instead of the business's saved agent.
     """
-    holder: list[Bridge] = [Bridge(config, events)] if config is not None else []
+    holder: list[Bridge] = [Bridge(config, events, heard, draft)] if config is not None else []
 
     def get() -> Bridge:
         if not holder:
-            holder.append(Bridge(events=events))
+            holder.append(Bridge(events=events, heard=heard, draft=draft))
         return holder[0]
 
     async def voice(request: Request) -> Response:

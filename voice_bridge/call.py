@@ -105,6 +105,8 @@ class CallServices:
     finalize: Callable[[int, str, list[dict[str, Any]], bool], Awaitable[None]]
     hang_up: Callable[[str], Awaitable[None]]
     tools: list[ToolSpec]
+    # Hears each line of the transcript as it is said (a test call shows them live).
+    heard: Callable[[int, dict[str, Any]], None] = lambda call_id, line: None
 
 
 class CallSession:
@@ -369,9 +371,7 @@ class CallSession:
         )
         length = int(audio.generated_ms) if audio else 0
         interrupted = item_id in self.playout.muted
-        self.transcript.append(
-            Utterance("agent", text, start, start + length, interrupted, item_id)
-        )
+        self._say_line(Utterance("agent", text, start, start + length, interrupted, item_id))
         if not interrupted and any(word in text.lower() for word in GOODBYES):
             self.goodbye_item = item_id
 
@@ -380,9 +380,14 @@ class CallSession:
         start = self.speech_started_ms.get(item_id, self.elapsed_ms())
         text = str(event.get("transcript", "")).strip()
         if text:
-            self.transcript.append(
-                Utterance("caller", text, start, self.elapsed_ms(), False, item_id)
-            )
+            self._say_line(Utterance("caller", text, start, self.elapsed_ms(), False, item_id))
+
+    def _say_line(self, utterance: Utterance) -> None:
+        self.transcript.append(utterance)
+        try:
+            self.services.heard(self.context.call_id, utterance.as_dict())
+        except Exception:  # whoever listens never stops the call
+            logger.exception("line_listener_failed call_sid=%s", self.call_sid)
 
     async def _speech_started(self, event: dict[str, Any]) -> None:
         self.speech_started_ms[event.get("item_id", "")] = int(

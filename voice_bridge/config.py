@@ -43,7 +43,7 @@ class BridgeConfig:
             twilio_auth_token=s.twilio_auth_token.get_secret_value(),
             twilio_api_base_url=s.twilio_api_base_url.rstrip("/"),
             openai_api_key=s.openai_api_key.get_secret_value() or "no-key-configured",
-            openai_base_url=s.openai_base_url,
+            openai_base_url=s.openai_realtime_base_url or s.openai_base_url,
             realtime_model=s.openai_realtime_model,
             transcribe_model=s.openai_transcribe_model,
             secret=s.secret_bytes(),

@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Literal
 
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
 from crm_app.db import unit_of_work
-from crm_app.models import Business, Lead, utcnow
-from crm_app.services import accounts, calls
+from crm_app.models import Business, Call, Lead, utcnow
+from crm_app.services import accounts, agent, agent_time, calls
+from crm_app.services.agent import AgentSettings
 from crm_app.services.errors import InvalidInput
 from crm_app.services.phones import normalize_phone
 from voice_bridge.config import BridgeConfig
@@ -34,10 +36,16 @@ CallEvent = Literal["finalized", "recording", "ended"]
 # Hears call events, in a worker thread; the bridge's builder provides it.
 CallEvents = Callable[[int, CallEvent], None]
 RECORDING_DONE = ("completed", "absent", "failed")
+# Hears a line of a call's transcript as it is said: (call id, the stored line).
+CallLines = Callable[[int, dict[str, Any]], None]
 
 
 def no_events(call_id: int, event: CallEvent) -> None:
     """The listener of a bridge that nobody listens to."""
+
+
+def no_lines(call_id: int, line: dict[str, Any]) -> None:
+    """The line listener of a bridge that nobody listens to."""
 
 
 def notify(events: CallEvents, call_id: int, event: CallEvent) -> None:
@@ -46,6 +54,14 @@ def notify(events: CallEvents, call_id: int, event: CallEvent) -> None:
         events(call_id, event)
     except Exception:
         logger.exception("call_listener_failed call_id=%s event=%s", call_id, event)
+
+
+def notify_line(heard: CallLines, call_id: int, line: dict[str, Any]) -> None:
+    """Tell a line listener; its failure never stops the call."""
+    try:
+        heard(call_id, line)
+    except Exception:
+        logger.exception("line_listener_failed call_id=%s", call_id)
 
 
 def business_for_number(to_number: str) -> Business | None:
@@ -81,57 +97,93 @@ def start_call(
 
 @dataclass(frozen=True)
 class CallSetup:
-    """What a stream needs once its token checks out."""
+    """What a stream needs once its token checks out: the agent as it is at the call's start."""
 
     context: CallContext
     business_name: str
-    instructions: str
-    voice: str
-    books_appointments: bool
-    greeting: str
+    settings: AgentSettings
+    revision: int  # the agent revision answering this call
+    time_context: str
     lead_name: str
+
+    @property
+    def greeting(self) -> str:
+        """The agent's first words ("" lets the model greet in its own words)."""
+        return self.settings.greeting
 
     def profile(self, config: BridgeConfig) -> AgentProfile:
         """The Realtime session's view of the business."""
+        s = self.settings
         return AgentProfile(
             business_name=self.business_name,
-            instructions=self.instructions,
+            instructions=s.instructions,
             locale=self.context.locale,
-            voice=self.voice,
+            voice=s.voice,
             model=config.realtime_model,
             transcribe_model=config.transcribe_model,
-            books_appointments=self.books_appointments,
+            books_appointments=s.books_appointments,
             lead_name=self.lead_name,
+            collect=tuple((f.key, f.label) for f in s.collect),
+            time_context=self.time_context,
+            slot_minutes=s.slot_minutes,
+            booking_window_days=s.booking_window_days,
+            min_notice_minutes=s.min_notice_minutes,
+        )
+
+    def call_config(self, config: BridgeConfig) -> BridgeConfig:
+        """The bridge's config with this business's silence and length limits, where it set them."""
+        return replace(
+            config,
+            silence_seconds=self.settings.silence_seconds or config.silence_seconds,
+            max_call_seconds=self.settings.max_call_seconds or config.max_call_seconds,
         )
 
 
-def claim_call(token: CallToken, stream_sid: str) -> CallSetup | None:
-    """Claim the call for this stream (once); None for an unknown or replayed call."""
+def _setup(
+    call: Call, business: Business, settings: AgentSettings, lead_name: str, now: datetime
+) -> CallSetup:
+    assert call.id is not None
+    locale = settings.locale or business.locale
+    opening = agent_time.OpeningHours.of(business.business_hours, business.closed_dates)
+    return CallSetup(
+        context=CallContext(
+            business_id=call.business_id,
+            call_id=call.id,
+            lead_id=call.lead_id,
+            timezone=business.timezone,
+            locale=locale,
+        ),
+        business_name=business.name,
+        settings=settings,
+        revision=business.agent_revision,
+        time_context=agent_time.time_context(
+            now=now, timezone=business.timezone, opening=opening, locale=locale
+        ),
+        lead_name=lead_name,
+    )
+
+
+def claim_call(
+    token: CallToken, stream_sid: str, draft: agent.AgentSettings | None = None
+) -> CallSetup | None:
+    """Claim the call for this stream (once); None for an unknown or replayed call.
+
+    The call records the agent revision that answers it; a test call answered by
+    ``draft`` (settings not saved yet) records none.
+    """
     with unit_of_work() as session:
         call = calls.claim_stream(
             session, call_sid=token.call_sid, business_id=token.business_id, stream_sid=stream_sid
         )
         if call is None or call.id is None:
             return None
-        business = session.get(Business, call.business_id)
+        business, settings = agent.for_call(session, business_id=call.business_id)
+        call.agent_revision = business.agent_revision
+        if draft is not None:
+            settings, call.agent_revision = draft, None
+        session.add(call)
         lead = session.get(Lead, call.lead_id) if call.lead_id else None
-        assert business is not None
-        context = CallContext(
-            business_id=call.business_id,
-            call_id=call.id,
-            lead_id=call.lead_id,
-            timezone=business.timezone,
-            locale=business.locale,
-        )
-        return CallSetup(
-            context=context,
-            business_name=business.name,
-            instructions=business.ai_instructions,
-            voice=business.voice,
-            books_appointments=business.books_appointments,
-            greeting=business.greeting,
-            lead_name=lead.name if lead else "",
-        )
+        return _setup(call, business, settings, lead.name if lead else "", utcnow())
 
 
 async def finalize_call(

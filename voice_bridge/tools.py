@@ -18,12 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crm_app.db import unit_of_work
-from crm_app.services import booking
-from crm_app.services.errors import DomainError
+from crm_app.models import utcnow
+from crm_app.services import agent_time, booking, relative_dates
+from crm_app.services.errors import DomainError, InvalidInput
 
 logger = logging.getLogger("voice_bridge.tools")
 TOOL_TIMEOUT_SECONDS = 8.0
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}$")
 
 
@@ -36,6 +36,7 @@ class CallContext:
     lead_id: int | None
     timezone: str
     locale: str
+    clock: Callable[[], datetime] = utcnow  # the current instant (tests pin it)
 
 
 class ToolError(Exception):
@@ -68,45 +69,64 @@ class ToolSpec:
         }
 
 
-def _date_arg(args: dict[str, Any], name: str, required: bool) -> date | None:
-    value = args.get(name)
+def _date_arg(context: CallContext, args: dict[str, Any], required: bool) -> tuple[date, str]:
+    """The date the model passed (ISO or as the caller said it), and the text it came as.
+
+    Relative dates resolve against today in the business's zone; without a date
+    (when not required) the day is today.
+    """
+    value = args.get("date")
+    today = relative_dates.today_in(context.timezone, context.clock())
     if value is None and not required:
-        return None
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise ToolError("invalid_arguments", f"{name} must be a date like 2026-12-01")
+        return today, ""
+    if not isinstance(value, str) or not value.strip():
+        raise ToolError("invalid_arguments", "date must be a date like 2026-12-01 or 'tomorrow'")
     try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ToolError("invalid_arguments", f"{name} is not a real date") from exc
+        return relative_dates.resolve(value, today), value.strip()
+    except InvalidInput as exc:
+        raise ToolError("invalid_arguments", exc.message) from exc
+
+
+def _day_fields(context: CallContext, day: date, said: str) -> dict[str, Any]:
+    """How a tool result names the day it is about: the date, its weekday, what was said."""
+    fields: dict[str, Any] = {
+        "date": day.isoformat(),
+        "weekday": agent_time.weekday_name(day, context.locale),
+    }
+    if said and said != day.isoformat():
+        fields["resolved_from"] = said
+    return fields
 
 
 def check_availability(context: CallContext, args: dict[str, Any]) -> dict[str, Any]:
     """Free slots on a day (local times), or the next days that have some."""
-    zone = ZoneInfo(context.timezone)
-    day = _date_arg(args, "date", required=False) or datetime.now(zone).date()
+    day, said = _date_arg(context, args, required=False)
+    now = context.clock()
     with unit_of_work() as session:
-        slots = booking.free_slots(session, business_id=context.business_id, day=day)
+        slots = booking.free_slots(session, business_id=context.business_id, day=day, now=now)
         if slots:
             return {
-                "date": day.isoformat(),
+                **_day_fields(context, day, said),
                 "available_times": [s.strftime("%H:%M") for s in slots],
             }
-        days = booking.next_free_days(session, business_id=context.business_id, after=day)
+        days = booking.next_free_days(session, business_id=context.business_id, after=day, now=now)
     return {
-        "date": day.isoformat(),
+        **_day_fields(context, day, said),
         "available_times": [],
-        "next_days_with_availability": [d.isoformat() for d in days],
+        "next_days_with_availability": [
+            {"date": d.isoformat(), "weekday": agent_time.weekday_name(d, context.locale)}
+            for d in days
+        ],
     }
 
 
 def schedule_appointment(context: CallContext, args: dict[str, Any]) -> dict[str, Any]:
     """Book a slot for the caller."""
-    day = _date_arg(args, "date", required=True)
+    day, said = _date_arg(context, args, required=True)
     at = args.get("time")
     if not isinstance(at, str) or not _TIME.match(at):
         raise ToolError("invalid_arguments", "time must look like 14:30")
     reason = str(args.get("reason", ""))[:150]
-    assert day is not None
     try:
         starts = datetime.combine(day, time.fromisoformat(at), tzinfo=ZoneInfo(context.timezone))
     except ValueError as exc:
@@ -120,10 +140,23 @@ def schedule_appointment(context: CallContext, args: dict[str, Any]) -> dict[str
                 title=reason or "Phone booking",
                 lead_id=context.lead_id,
                 call_id=context.call_id,
+                now=context.clock(),
             )
     except DomainError as exc:
         raise ToolError("slot_unavailable", exc.message) from exc
-    return {"booked": True, "appointment_id": appointment.id, "date": day.isoformat(), "time": at}
+    return {
+        "booked": True,
+        "appointment_id": appointment.id,
+        **_day_fields(context, day, said),
+        "time": at,
+    }
+
+
+_DATE_HELP = (
+    "YYYY-MM-DD, or the day as the caller said it, in Hebrew or English "
+    "(today, tomorrow, next Sunday, מחר, יום ראשון, בשבוע הבא); "
+    "the server resolves it in the business's time zone"
+)
 
 
 APPOINTMENT_TOOLS: list[ToolSpec] = [
@@ -133,7 +166,7 @@ APPOINTMENT_TOOLS: list[ToolSpec] = [
         parameters={
             "type": "object",
             "properties": {
-                "date": {"type": "string", "description": "YYYY-MM-DD; today when omitted"}
+                "date": {"type": "string", "description": _DATE_HELP + "; today when omitted"}
             },
             "additionalProperties": False,
         },
@@ -145,7 +178,7 @@ APPOINTMENT_TOOLS: list[ToolSpec] = [
         parameters={
             "type": "object",
             "properties": {
-                "date": {"type": "string", "description": "YYYY-MM-DD"},
+                "date": {"type": "string", "description": _DATE_HELP},
                 "time": {"type": "string", "description": "HH:MM, local time"},
                 "reason": {"type": "string", "description": "what the appointment is for"},
             },

@@ -13,12 +13,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from crm_app.api import browser_auth
 from crm_app.api.app import create_api
 from crm_app.api.headers import SecurityHeaders
 from crm_app.api.limits import BodySizeLimit
+from crm_app.api.talk import talk_endpoint
 from voice_bridge.app import create_bridge  # the bridge never imports reflex
 
 
@@ -34,6 +35,7 @@ def backend_routes(bridge: Starlette) -> list[BaseRoute]:
         Route("/_upload/{path:path}", _no_public_uploads, methods=["GET", "HEAD"]),
         Mount("/api/v1", app=create_api()),
         Mount("/twilio", app=bridge),
+        WebSocketRoute("/talk", talk_endpoint(bridge.state.bridge)),
     ]
 
 

@@ -284,6 +284,9 @@ def call_detail() -> rx.Component:
                         call["transcript_source"],
                         "call-transcript-source",
                     ),
+                    _fact(
+                        "calls.detail.agent_revision", call["agent_revision"], "call-agent-revision"
+                    ),
                     spacing="5",
                     wrap="wrap",
                 ),

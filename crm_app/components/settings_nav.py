@@ -27,7 +27,7 @@ def settings_nav() -> rx.Component:
             rx.cond(SettingsState.sections.contains(section), _link(section))
             for section in SECTIONS
         ],
-        spacing="4",
+        style={"columnGap": "1.25em", "rowGap": "0.5em"},
         wrap="wrap",
         padding_bottom="0.75em",
         border_bottom="1px solid var(--gray-a5)",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.agent_section import agent_section
 from crm_app.components.audit_section import audit_section
+from crm_app.components.business_section import business_section
 from crm_app.components.i18n import t
 from crm_app.components.layout import page_frame
 from crm_app.components.profile_section import profile_section
@@ -21,6 +23,8 @@ def settings_page() -> rx.Component:
         rx.match(
             SettingsState.section,
             ("statuses", status_editor()),
+            ("business", business_section()),
+            ("agent", agent_section()),
             ("team", team_section()),
             ("tokens", tokens_section()),
             ("audit", audit_section()),

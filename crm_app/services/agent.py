@@ -10,6 +10,7 @@ columns the first time the history is needed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ from crm_app.services import audit
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.errors import InvalidInput, NotFound
 
+logger = logging.getLogger(__name__)
 # The Realtime API's voices.
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
 BUILTIN_FIELDS = ("name", "reason", "callback_time")
@@ -108,14 +110,13 @@ def parse(values: dict[str, Any]) -> AgentSettings:
         ) from exc
 
 
-def current(business: Business) -> AgentSettings:
-    """The settings the next call will use."""
-    return AgentSettings(
+def _columns(business: Business) -> dict[str, Any]:
+    return dict(
         instructions=business.ai_instructions,
         greeting=business.greeting,
         voice=business.voice if business.voice in VOICES else "marin",
         locale=business.agent_locale if business.agent_locale in ("he", "en") else "",
-        collect=tuple(CollectField(**f) for f in (business.collect_fields or DEFAULT_COLLECT)),
+        collect=tuple(business.collect_fields or DEFAULT_COLLECT),
         books_appointments=business.books_appointments,
         slot_minutes=business.slot_minutes,
         booking_window_days=business.booking_window_days,
@@ -123,6 +124,11 @@ def current(business: Business) -> AgentSettings:
         silence_seconds=business.silence_seconds,
         max_call_seconds=business.max_call_seconds,
     )
+
+
+def current(business: Business) -> AgentSettings:
+    """The settings the next call will use."""
+    return AgentSettings.model_validate(_columns(business))
 
 
 def _apply(business: Business, settings: AgentSettings) -> None:
@@ -276,3 +282,23 @@ def get_current(session: Session, *, principal: Principal) -> tuple[AgentSetting
     if business is None:
         raise NotFound("no such business")
     return current(business), business.agent_revision
+
+
+def for_call(session: Session, *, business_id: int) -> tuple[Business, AgentSettings]:
+    """The business and the settings a new call uses; ``business.agent_revision`` numbers them.
+
+    The business row is locked while a business that never saved gets its
+    revision 1, so two first calls at once do not both write it.
+    """
+    business = _locked_business(session, business_id)
+    try:
+        settings = current(business)
+    except ValidationError:
+        # Columns written outside the settings page (by hand, by an old version) still answer
+        # the phone: the call uses them as they are, and the revision count is left alone.
+        logger.warning("agent_settings_invalid business_id=%s", business_id)
+        values = _columns(business)
+        values["collect"] = tuple(CollectField.model_construct(**f) for f in values["collect"])
+        return business, AgentSettings.model_construct(**values)
+    ensure_first_revision(session, business)
+    return business, settings

@@ -1,4 +1,4 @@
-"""Appointment slots and bookings: business hours, slot length, window, notice, time zone."""
+"""Appointment slots and bookings: hours, closed dates, slot length, window, notice, time zone."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class Rules:
     slot: timedelta
     window_days: int
     notice: timedelta
+    closed_dates: frozenset[date] = frozenset()
 
     @classmethod
     def of(cls, business: Business) -> Rules:
@@ -38,6 +39,7 @@ class Rules:
             slot=timedelta(minutes=max(5, business.slot_minutes)),
             window_days=max(1, business.booking_window_days),
             notice=timedelta(minutes=max(0, business.min_notice_minutes)),
+            closed_dates=frozenset(date.fromisoformat(d) for d in business.closed_dates or []),
         )
 
 
@@ -50,7 +52,9 @@ def _business(session: Session, business_id: int, lock: bool = False) -> Busines
 
 
 def _day_slots(rules: Rules, day: date) -> list[datetime]:
-    slots = []
+    slots: list[datetime] = []
+    if day in rules.closed_dates:
+        return slots
     for start_text, end_text in rules.hours.get(WEEKDAYS[day.weekday()], []):
         start = datetime.combine(day, time.fromisoformat(start_text), tzinfo=rules.timezone)
         end = datetime.combine(day, time.fromisoformat(end_text), tzinfo=rules.timezone)

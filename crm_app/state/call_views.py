@@ -61,6 +61,7 @@ class CallDetail(CallRow):
     recommended: str = ""
     pipeline_state: str = ""
     has_failed: bool = False
+    agent_revision: str = ""  # the agent settings' revision that answered, "—" when unknown
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,9 @@ def call_detail_view(
         else "",
         pipeline_state=str(call.pipeline.get("state", "")),
         has_failed=_failed(call),
+        agent_revision=translate("calls.detail.revision_number", locale, number=call.agent_revision)
+        if call.agent_revision
+        else "—",
     )
 
 

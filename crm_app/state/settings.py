@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from crm_app.db import unit_of_work
 from crm_app.models import Role
-from crm_app.services import statuses
+from crm_app.services import audit, statuses
 from crm_app.services.auth import require_role
 from crm_app.services.errors import DomainError
 from crm_app.state.session import SessionState
@@ -81,13 +81,23 @@ class SettingsState(SessionState):
             for s in rows
         ]
 
-    def _change(self, action: Callable[[Session, int], Any]) -> Any:
+    def _change(
+        self, action: Callable[[Session, int], Any], op: str, details: dict[str, Any]
+    ) -> Any:
         principal = self._me()
         self.status_error = ""
         try:
             require_role(principal, Role.OWNER, Role.ADMIN)
             with unit_of_work() as session:
                 action(session, principal.business_id)
+                audit.record(  # in the change's own transaction
+                    session,
+                    principal=principal,
+                    business_id=principal.business_id,
+                    action="statuses.change",
+                    entity="lead_status",
+                    details={"op": op, **details},
+                )
         except DomainError as exc:
             self.status_error = self._say(exc)
             return None
@@ -105,7 +115,9 @@ class SettingsState(SessionState):
                 label_en=form.get("label_en", ""),
                 color=form.get("color") or "gray",
                 is_closed=bool(form.get("closed")),
-            )
+            ),
+            "add",
+            {"label_he": form.get("label_he", ""), "label_en": form.get("label_en", "")},
         )
 
     @rx.event
@@ -120,7 +132,15 @@ class SettingsState(SessionState):
                 label_en=form.get("label_en", ""),
                 color=form.get("color") or "gray",
                 is_closed=bool(form.get("closed")),
-            )
+            ),
+            "update",
+            {
+                "id": int(form["id"]),
+                "label_he": form.get("label_he", ""),
+                "label_en": form.get("label_en", ""),
+                "color": form.get("color") or "gray",
+                "closed": bool(form.get("closed")),
+            },
         )
 
     @rx.event
@@ -129,14 +149,18 @@ class SettingsState(SessionState):
         return self._change(
             lambda s, b: statuses.move_status(
                 s, business_id=b, status_id=int(status_id), offset=offset
-            )
+            ),
+            "move",
+            {"id": int(status_id), "offset": offset},
         )
 
     @rx.event
     def delete(self, status_id: int) -> Any:
         """Delete a status no lead uses."""
         return self._change(
-            lambda s, b: statuses.delete_status(s, business_id=b, status_id=int(status_id))
+            lambda s, b: statuses.delete_status(s, business_id=b, status_id=int(status_id)),
+            "delete",
+            {"id": int(status_id)},
         )
 
 

@@ -6,8 +6,10 @@ through the services.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +21,13 @@ from crm_app.migrate import upgrade_to_head
 from tests.conftest import PostgresServer
 from tests.jobs.conftest import Outside, serve_outside
 from tests.live import LiveServer, live_server
+from voice_bridge.testing.fake_openai import FakeRealtime
 
 REDIS = "redis://127.0.0.1:6379/3"
+# What the fake Realtime API says to whoever talks to the server's bridge ("Talk to it").
+TALK_GREETING = "שלום, כאן הסוכן לבדיקה."
+TALK_CALLER = "שלום, אני רוצה לקבוע תור לבדיקה"
+TALK_REPLY = "בשמחה, רשמתי את הבקשה. תודה ולהתראות"
 # One patience for everything a test waits on: actions (the context's default below) and
 # expect(), whose own default of 5 s is short for a page that waits on a loaded 2-core
 # machine's server (the socket round trip, the database, a background job).
@@ -46,9 +53,39 @@ def outside() -> Iterator[Outside]:
         yield served
 
 
+@contextlib.contextmanager
+def _realtime_in_thread(fake: FakeRealtime) -> Iterator[str]:
+    """Serve the fake Realtime API from a loop of its own; yields its base URL."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-realtime", daemon=True)
+    thread.start()
+    try:
+        yield asyncio.run_coroutine_threadsafe(fake.start(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def realtime() -> Iterator[str]:
+    """The Realtime API the server's own bridge talks to: the fake, served for the run."""
+    fake = FakeRealtime(
+        mode="vad",
+        reply_text=TALK_REPLY,
+        caller_transcripts=[TALK_CALLER],
+        greeting_text=TALK_GREETING,
+    )
+    with _realtime_in_thread(fake) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def server(
-    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer, outside: Outside
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres: PostgresServer,
+    outside: Outside,
+    realtime: str,
 ) -> Iterator[LiveServer]:
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (make test installs it)")
@@ -57,7 +94,10 @@ def server(
     upgrade_to_head(engine)
     engine.dispose()
     with live_server(
-        tmp_path_factory.mktemp("live"), database_url, **outside.environment()
+        tmp_path_factory.mktemp("live"),
+        database_url,
+        **outside.environment(),
+        OPENAI_REALTIME_BASE_URL=realtime,
     ) as running:
         yield running
 

@@ -66,6 +66,7 @@ def test_a_simulated_call_on_its_lead_has_a_playable_recording_transcript_and_su
     with unit_of_work(read_only=True) as session:
         call = session.exec(select(Call).where(col(Call.business_id) == tenant.id)).one()
     assert call.audio_duration_sec and call.audio_bytes_len
+    assert call.agent_revision == 1  # the business never saved its agent: its first revision
 
     sign_in(page, server, tenant.agent.email, PASSWORD, start=lead_path)
     open_tab(page, "calls")
@@ -76,6 +77,7 @@ def test_a_simulated_call_on_its_lead_has_a_playable_recording_transcript_and_su
     expect(page.locator("#call-audio-length")).to_have_text(f"{call.audio_duration_sec:.1f} שניות")
     expect(page.locator("#call-audio-size")).not_to_have_text("—")
     expect(page.locator("#call-transcript-source")).to_have_text("ההקלטה")
+    expect(page.locator("#call-agent-revision")).to_have_text("גרסה 1")
     expect(page.locator("#call-summary")).to_contain_text("לקבוע תור")
     turns = page.locator("[data-testid=utterance]")
     expect(turns).to_have_count(3)

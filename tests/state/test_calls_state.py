@@ -147,3 +147,14 @@ async def test_the_lead_calls_tab_lists_the_leads_calls(db: Database) -> None:
     )
     state.load()
     assert [(c.has_recording, c.summary) for c in state.calls] == [(True, "סיכום")]
+
+
+async def test_the_panel_shows_which_agent_revision_answered(db: Database) -> None:
+    tenant = make_tenant()
+    answered = make_call(tenant, None, agent_revision=3)
+    older = make_call(tenant, None)  # a call from before revisions were recorded
+    panel = await state_for(CallViewState, path="/calls", cookie=session_cookie(tenant.agent))
+    panel.open_call(answered.id)
+    assert panel.call.agent_revision == "גרסה 3"
+    panel.open_call(older.id)
+    assert panel.call.agent_revision == "—"

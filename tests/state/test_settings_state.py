@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm_app.db import unit_of_work
+from crm_app.services import audit, auth
 from crm_app.state.settings import SettingsState
 from tests.conftest import Database
 from tests.factories import make_tenant
@@ -38,6 +40,11 @@ async def test_admin_adds_renames_reorders_and_deletes_statuses(db: Database) ->
     assert _keys(state)[-2] == "awaiting_payment"
     state.delete(added.id)
     assert "awaiting_payment" not in _keys(state)
+    with unit_of_work(read_only=True) as session:
+        principal = auth.principal_for(session, tenant.admin)
+        logged = audit.list_events(session, principal=principal, filters=audit.AuditFilters())
+    ops = [e.details["op"] for e, _ in logged.rows if e.action == "statuses.change"]
+    assert sorted(ops) == ["add", "delete", "move", "update"]
 
 
 async def test_invalid_status_shows_a_message(db: Database) -> None:

@@ -90,10 +90,12 @@ async def test_simulated_call_lands_for_an_english_business(db: Database) -> Non
     # The English clips are not whole milliseconds long (en_agent is 4012.375 ms):
     # the agent's goodbye must still count as heard to the end, so the agent hangs up.
     tenant = make_tenant(name="Bright Smile", locale="en")
+    heard: list[tuple[int, dict[str, object]]] = []
     simulated = await simulate(
         business_phone=tenant.business.phone_number,
         from_number="+12125550199",
         audio=clip("en_caller")[:16000],
+        heard=lambda call_id, line: heard.append((call_id, line)),
     )
     assert simulated.end_reason == "agent_goodbye" and simulated.pipeline == "done"
     with unit_of_work() as session:
@@ -108,3 +110,5 @@ async def test_simulated_call_lands_for_an_english_business(db: Database) -> Non
     assert realtime[0]["text"].startswith("Hello, this is the digital assistant")
     assert realtime[1]["text"] == "Hello, I would like to book an appointment"
     assert realtime[2]["text"].endswith("Goodbye")
+    # Each line was heard as it was said, the same lines the call keeps.
+    assert heard == [(simulated.call_id, line) for line in realtime]

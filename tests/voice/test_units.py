@@ -174,7 +174,7 @@ async def test_tools_validate_arguments_and_report_errors(voice_tenant: Tenant) 
     bad_date = await run_tool(
         APPOINTMENT_TOOLS,
         "schedule_appointment",
-        json.dumps({"date": "tomorrow", "time": "10:00"}),
+        json.dumps({"date": "the twelfth of Smarch", "time": "10:00"}),
         context,
     )
     assert bad_date["error"]["code"] == "invalid_arguments"
@@ -287,3 +287,31 @@ def test_client_events_the_bridge_sends_are_valid_sdk_events() -> None:
         },
     ):
         CLIENT_EVENT.validate_python(event)
+
+
+def test_instructions_carry_what_to_collect_booking_rules_and_the_time_in_order() -> None:
+    update = build_session_update(
+        profile(
+            collect=(("name", ""), ("reason", ""), ("plate", "מספר הרכב")),
+            time_context="הזמן אצל העסק: עכשיו יום ראשון.",
+            slot_minutes=20,
+            booking_window_days=14,
+            min_notice_minutes=0,
+        ),
+        APPOINTMENT_TOOLS,
+        VadConfig(),
+    )
+    text = update["session"]["instructions"]
+    assert "Hebrew unless they speak English" in text
+    collect = "מכל מתקשר יש לברר: השם; סיבת הפנייה; מספר הרכב."
+    rules = "Appointments are 20 minutes long and can be booked from 0 minutes ahead up to 14 days"
+    assert collect in text and rules in text
+    assert text.index("Be kind.") < text.index(collect) < text.index("הזמן אצל העסק")
+
+
+def test_an_english_agent_without_booking_is_told_neither_booking_rules_nor_fields() -> None:
+    text = build_session_update(
+        profile(locale="en", books_appointments=False, collect=()), APPOINTMENT_TOOLS, VadConfig()
+    )["session"]["instructions"]
+    assert "English unless they speak Hebrew" in text
+    assert "Appointments are" not in text and "find out" not in text

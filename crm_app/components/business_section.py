@@ -1,0 +1,270 @@
+"""The Business section of the settings page (owners and admins)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.i18n import ltr, t
+from crm_app.state.business import REGIONS, ZONES, BusinessSettingsState
+
+S = BusinessSettingsState
+
+
+def _label(key: str, html_for: str) -> rx.Component:
+    return rx.el.label(t(key), html_for=html_for, style={"fontWeight": 500, "fontSize": "0.9em"})
+
+
+def _hint(key: str) -> rx.Component:
+    return rx.text(t(key), size="1", color_scheme="gray")
+
+
+def _field(key: str, control: rx.Component, hint: str | None = None) -> rx.Component:
+    return rx.vstack(
+        _label(key, str(control.id or "")),
+        control,
+        *([_hint(hint)] if hint else []),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _options(values: list[str], list_id: str) -> rx.Component:
+    # Compiled into the page: hundreds of zones are not sent with every tab's state.
+    return rx.el.datalist(*[rx.el.option(value=v) for v in values], id=list_id)
+
+
+def _webhook(key: str, url: rx.Var, test_id: str) -> rx.Component:
+    return rx.hstack(
+        rx.text(t(key), size="2", min_width="10em"),
+        rx.code(ltr(url), id=test_id, style={"wordBreak": "break-all"}),
+        rx.button(
+            rx.icon("copy", size=14),
+            t("business.copy"),
+            type="button",
+            size="1",
+            variant="soft",
+            on_click=[rx.set_clipboard(url), rx.toast.info(url)],
+        ),
+        align="center",
+        wrap="wrap",
+        spacing="2",
+    )
+
+
+def _range(day: rx.Var, time_range: rx.Var, index: rx.Var) -> rx.Component:
+    def time_input(which: str) -> rx.Component:
+        return rx.input(
+            type="time",
+            value=time_range[which],
+            on_change=lambda value: S.set_time(day["key"], index, which, value),
+            dir="ltr",
+            width="8em",
+            custom_attrs={"aria-label": t(f"business.range_{which}")},
+        )
+
+    return rx.hstack(
+        time_input("start"),
+        rx.text("–"),
+        time_input("end"),
+        rx.icon_button(
+            rx.icon("x", size=14),
+            type="button",
+            size="1",
+            variant="ghost",
+            color_scheme="red",
+            on_click=S.remove_range(day["key"], index),
+            custom_attrs={"aria-label": t("business.remove_range")},
+        ),
+        align="center",
+        spacing="1",
+    )
+
+
+def _day(day: rx.Var) -> rx.Component:
+    return rx.flex(
+        rx.text(day["label"], weight="medium", min_width="6em"),
+        rx.flex(
+            rx.cond(
+                day["ranges"].length() > 0,
+                rx.foreach(day["ranges"], lambda r, i: _range(day, r, i)),
+                rx.badge(t("business.closed"), color_scheme="gray"),
+            ),
+            rx.button(
+                rx.icon("plus", size=14),
+                t("business.add_range"),
+                type="button",
+                size="1",
+                variant="ghost",
+                on_click=S.add_range(day["key"]),
+            ),
+            gap="2",
+            wrap="wrap",
+            align="center",
+        ),
+        gap="3",
+        align="center",
+        wrap="wrap",
+        padding_y="0.4em",
+        border_bottom="1px solid var(--gray-a3)",
+        custom_attrs={"data-testid": "hours-day", "data-day": day["key"]},
+    )
+
+
+def _closed_dates() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("business.closed_dates"), size="3"),
+        _hint("business.closed_dates_hint"),
+        rx.cond(
+            S.closed_dates.length() > 0,
+            rx.flex(
+                rx.foreach(
+                    S.closed_dates,
+                    lambda d: rx.badge(
+                        ltr(d),
+                        rx.icon_button(
+                            rx.icon("x", size=12),
+                            type="button",
+                            size="1",
+                            variant="ghost",
+                            on_click=S.remove_closed_date(d),
+                            custom_attrs={"aria-label": t("business.remove_date")},
+                        ),
+                        size="2",
+                        custom_attrs={"data-testid": "closed-date"},
+                    ),
+                ),
+                gap="2",
+                wrap="wrap",
+            ),
+            rx.text(t("business.no_closed_dates"), size="2", color_scheme="gray"),
+        ),
+        rx.hstack(
+            rx.input(
+                type="date",
+                value=S.pending_date,
+                on_change=S.set_pending_date,
+                id="closed-date-input",
+                dir="ltr",
+            ),
+            rx.button(
+                t("business.add_date"),
+                type="button",
+                size="2",
+                variant="soft",
+                on_click=S.add_closed_date,
+                id="closed-date-add",
+            ),
+            align="center",
+            spacing="2",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _details() -> rx.Component:
+    return rx.vstack(
+        _field(
+            "business.name",
+            rx.input(name="name", default_value=S.name, id="business-name-input", width="100%"),
+        ),
+        _field(
+            "business.phone",
+            rx.input(
+                name="phone",
+                default_value=S.phone,
+                id="business-phone",
+                type="tel",
+                dir="ltr",
+                width="100%",
+            ),
+            "business.phone_hint",
+        ),
+        rx.grid(
+            _field(
+                "business.timezone",
+                rx.input(
+                    name="timezone",
+                    default_value=S.timezone,
+                    id="business-timezone",
+                    list="zones",
+                    dir="ltr",
+                    width="100%",
+                ),
+            ),
+            _field(
+                "business.locale",
+                rx.el.select(
+                    rx.el.option(t("language.he"), value="he"),
+                    rx.el.option(t("language.en"), value="en"),
+                    name="locale",
+                    default_value=S.business_locale,
+                    id="business-locale",
+                    class_name="rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface",
+                ),
+            ),
+            _field(
+                "business.region",
+                rx.input(
+                    name="region",
+                    default_value=S.region,
+                    id="business-region",
+                    list="regions",
+                    dir="ltr",
+                    width="100%",
+                ),
+                "business.region_hint",
+            ),
+            columns=rx.breakpoints(initial="1", sm="3"),
+            gap="3",
+            width="100%",
+        ),
+        _options(ZONES, "zones"),
+        _options(REGIONS, "regions"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def business_section() -> rx.Component:
+    """Name, line, zone, language, region, opening hours and closed dates."""
+    return rx.vstack(
+        rx.card(
+            rx.vstack(
+                rx.heading(t("business.webhooks"), size="3"),
+                _hint("business.webhooks_hint"),
+                _webhook("business.webhook_voice", S.webhooks["voice"], "webhook-voice"),
+                _webhook("business.webhook_status", S.webhooks["status"], "webhook-status"),
+                spacing="2",
+            ),
+            width="100%",
+        ),
+        rx.form(
+            rx.vstack(
+                rx.card(_details(), width="100%"),
+                rx.card(
+                    rx.vstack(
+                        rx.heading(t("business.hours"), size="3"),
+                        _hint("business.hours_hint"),
+                        rx.box(rx.foreach(S.week, _day), width="100%"),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.card(_closed_dates(), width="100%"),
+                rx.cond(
+                    S.error != "", rx.callout(S.error, color_scheme="red", id="business-error")
+                ),
+                rx.button(t("business.save"), type="submit", id="business-save"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.save,
+            key=S.version,
+            width="100%",
+        ),
+        spacing="4",
+        max_width="48em",
+        width="100%",
+    )

@@ -1,0 +1,169 @@
+"""The Business section: name, line, zone, language, region, opening hours and closed days.
+
+Opening hours are edited in the page's state (a list of ranges per weekday) and
+saved together with the rest; the service validates them (no overlaps, each
+range starts before it ends).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import available_timezones
+
+import phonenumbers
+import reflex as rx
+
+from crm_app.db import unit_of_work
+from crm_app.i18n import translate
+from crm_app.models import Business
+from crm_app.services import business_settings
+from crm_app.services.business_settings import BusinessChanges
+from crm_app.services.errors import DomainError
+from crm_app.settings import get_settings
+from crm_app.state.session import SessionState
+from crm_app.state.settings import SECTION_LOADERS
+
+# The week as a business here reads it: Sunday first.
+WEEK = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# Choices the page lists (compiled into it, not sent with every tab's state).
+ZONES = sorted(available_timezones())
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+@dataclass(frozen=True)
+class Range:
+    """One opening range of a day."""
+
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Day:
+    """A weekday and its ranges (none: closed)."""
+
+    key: str
+    label: str
+    ranges: tuple[Range, ...]
+
+
+def _week(hours: dict[str, list[list[str]]], locale: str) -> list[Day]:
+    return [
+        Day(
+            key=day,
+            label=translate(f"weekday.{day}", locale),
+            ranges=tuple(Range(start, end) for start, end in hours.get(day, [])),
+        )
+        for day in WEEK
+    ]
+
+
+class BusinessSettingsState(SessionState):
+    """The business as its owners set it up."""
+
+    name: str = ""
+    phone: str = ""
+    timezone: str = ""
+    business_locale: str = "he"
+    region: str = ""
+    week: list[Day] = []
+    closed_dates: list[str] = []
+    pending_date: str = ""
+    webhooks: dict[str, str] = {}
+    error: str = ""
+    # Bumped on every read so that the form's fields show what was read.
+    version: int = 0
+
+    def _show(self, business: Business) -> None:
+        self.name, self.phone = business.name, business.phone_number
+        self.timezone, self.region = business.timezone, business.default_region
+        self.business_locale = business.locale
+        self.week = _week(business.business_hours, self.locale)
+        self.closed_dates = list(business.closed_dates)
+        self.webhooks = business_settings.webhook_urls(get_settings().public_base_url)
+        self.version += 1
+
+    @rx.event
+    def load(self) -> None:
+        """Read the business."""
+        self.error = ""
+        try:
+            with unit_of_work(read_only=True) as session:
+                self._show(business_settings.get_business(session, principal=self._me()))
+        except DomainError as exc:
+            self.error = self._say(exc)
+
+    def _set_day(self, key: str, ranges: tuple[Range, ...]) -> None:
+        self.week = [replace(day, ranges=ranges) if day.key == key else day for day in self.week]
+
+    def _ranges(self, key: str) -> tuple[Range, ...]:
+        return next((day.ranges for day in self.week if day.key == key), ())
+
+    @rx.event
+    def add_range(self, key: str) -> None:
+        """Another range on a day (after the last one, or 09:00-17:00)."""
+        ranges = self._ranges(key)
+        start = ranges[-1].end if ranges else "09:00"
+        end = "23:59" if start >= "17:00" else "17:00"
+        self._set_day(key, (*ranges, Range(start, end)))
+
+    @rx.event
+    def remove_range(self, key: str, index: int) -> None:
+        """Drop one range of a day (a day with none is closed)."""
+        ranges = self._ranges(key)
+        self._set_day(key, ranges[:index] + ranges[index + 1 :])
+
+    @rx.event
+    def set_time(self, key: str, index: int, which: str, value: str) -> None:
+        """A range's start or end, as typed."""
+        ranges = list(self._ranges(key))
+        if 0 <= index < len(ranges) and which in ("start", "end"):
+            ranges[index] = replace(ranges[index], **{which: value})
+            self._set_day(key, tuple(ranges))
+
+    @rx.event
+    def set_pending_date(self, value: str) -> None:
+        """The date typed next to "Add closed date"."""
+        self.pending_date = value
+
+    @rx.event
+    def add_closed_date(self) -> None:
+        """A day the business is closed whatever the weekday (saved with the section)."""
+        value = self.pending_date
+        if value and value not in self.closed_dates:
+            self.closed_dates = sorted([*self.closed_dates, value])
+        self.pending_date = ""
+
+    @rx.event
+    def remove_closed_date(self, value: str) -> None:
+        """Open again on that day."""
+        self.closed_dates = [d for d in self.closed_dates if d != value]
+
+    @rx.event
+    def save(self, form: dict[str, Any]) -> Any:
+        """Save everything on the section (audited)."""
+        self.error = ""
+        changes = BusinessChanges(
+            name=str(form.get("name", self.name)),
+            phone=str(form.get("phone", self.phone)),
+            timezone=str(form.get("timezone", self.timezone)),
+            locale=str(form.get("locale", self.business_locale)),
+            region=str(form.get("region", self.region)),
+            hours={d.key: [[r.start, r.end] for r in d.ranges] for d in self.week if d.ranges},
+            closed_dates=list(self.closed_dates),
+        )
+        try:
+            with unit_of_work() as session:
+                business = business_settings.update_business(
+                    session, principal=self._me(), changes=changes
+                )
+                self._show(business)
+        except DomainError as exc:
+            self.error = self._say(exc)
+            return None
+        self.business_name = self.name
+        return rx.toast.success(self._t("business.saved"))
+
+
+SECTION_LOADERS["business"] = BusinessSettingsState.load
