@@ -328,4 +328,6 @@ MESSAGES: dict[str, str] = {
     "errors.token_name": "Give the token a name.",
     "errors.token_not_found": "This token does not exist.",
     "errors.cursor": "The link to this page is not valid.",
+    # API and holes
+    "login.error.throttled_later": "Too many failed attempts. Try again later.",
 }

@@ -322,4 +322,6 @@ MESSAGES: dict[str, str] = {
     "errors.token_name": "יש לתת לטוקן שם.",
     "errors.token_not_found": "הטוקן הזה לא קיים.",
     "errors.cursor": "הקישור לעמוד הזה אינו תקין.",
+    # API and holes
+    "login.error.throttled_later": "יותר מדי ניסיונות כושלים. נסו שוב מאוחר יותר.",
 }
