@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from crm_app.api.deps import CurrentPrincipal
+from crm_app.api.deps import BIGINT_MAX, CurrentPrincipal, RowId
 from crm_app.api.downloads import download_headers
 from crm_app.db import unit_of_work
 from crm_app.jobs.queue import enqueue_pipeline
@@ -143,7 +143,7 @@ def list_calls(
     request: Request,
     principal: CurrentPrincipal,
     q: Annotated[str, Query(description="a phone number or part of one")] = "",
-    lead_id: int | None = None,
+    lead_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     direction: Annotated[str, Query(description="inbound or outbound")] = "",
     status: Annotated[str, Query(description="call statuses, comma separated")] = "",
     from_: Annotated[str, Query(alias="from", description="first day, 2026-11-01")] = "",
@@ -176,7 +176,7 @@ def _lead_name(call: Call) -> str:
 
 
 @router.get("/{call_id}", response_model=CallDetail)
-def get_call(call_id: int, principal: CurrentPrincipal) -> CallDetail:
+def get_call(call_id: RowId, principal: CurrentPrincipal) -> CallDetail:
     """One call: times, recording metadata, transcript, summary, pipeline steps."""
     with unit_of_work(read_only=True) as session:
         call = calls.get_call(session, principal=principal, call_id=call_id)
@@ -184,7 +184,7 @@ def get_call(call_id: int, principal: CurrentPrincipal) -> CallDetail:
 
 
 @router.get("/{call_id}/recording", response_class=FileResponse)
-def recording(call_id: int, principal: CurrentPrincipal) -> FileResponse:
+def recording(call_id: RowId, principal: CurrentPrincipal) -> FileResponse:
     """The call's recording (WAV; ``Range`` for seeking), from private storage."""
     with unit_of_work(read_only=True) as session:
         call = calls.get_call(session, principal=principal, call_id=call_id)
@@ -198,7 +198,7 @@ def recording(call_id: int, principal: CurrentPrincipal) -> FileResponse:
 
 
 @router.post("/{call_id}/pipeline/retry", response_model=RerunOut, status_code=202)
-def rerun_failed(call_id: int, principal: CurrentPrincipal) -> RerunOut:
+def rerun_failed(call_id: RowId, principal: CurrentPrincipal) -> RerunOut:
     """Run the failed post-call steps again (owners and admins)."""
     with unit_of_work() as session:
         steps = reset_failed(session, principal=principal, call_id=call_id)

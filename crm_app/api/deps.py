@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
+from pydantic import Field
 
 from crm_app.db import unit_of_work
 from crm_app.services import auth
@@ -19,6 +20,13 @@ from crm_app.services.errors import AuthenticationFailed, PermissionDenied
 from crm_app.settings import get_settings
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BIGINT_MAX = 2**63 - 1  # ids are BIGINT: a larger one is refused (422), never sent to SQL
+
+RowId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="a row id")]
+"""A row id in a path: 1 .. 2**63-1."""
+
+BodyId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+"""A row id in a request body."""
 
 
 def client_ip(request: Request) -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from crm_app.api.deps import CurrentPrincipal, client_ip
+from crm_app.api.deps import CurrentPrincipal, RowId, client_ip
 from crm_app.api.downloads import EXPORT_MEDIA, download_headers
 from crm_app.db import unit_of_work
 from crm_app.models import ExportJob
@@ -85,14 +85,14 @@ def start_export(body: ExportIn, request: Request, principal: CurrentPrincipal) 
 
 
 @router.get("/{job_id}", response_model=ExportOut)
-def get_export(job_id: int, principal: CurrentPrincipal) -> ExportOut:
+def get_export(job_id: RowId, principal: CurrentPrincipal) -> ExportOut:
     """An export's progress."""
     with unit_of_work() as session:
         return export_out(export_jobs.get_job(session, principal=principal, job_id=job_id))
 
 
 @router.get("/{job_id}/file", response_class=FileResponse)
-def download_export(job_id: int, principal: CurrentPrincipal) -> FileResponse:
+def download_export(job_id: RowId, principal: CurrentPrincipal) -> FileResponse:
     """The finished export's file."""
     with unit_of_work() as session:
         job = export_jobs.get_job(session, principal=principal, job_id=job_id)

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from crm_app.api.deps import CurrentPrincipal, client_ip
+from crm_app.api.deps import BodyId, CurrentPrincipal, RowId, client_ip
 from crm_app.api.downloads import EXPORT_MEDIA, download_headers
 from crm_app.api.streaming import spooled, stream_writer
 from crm_app.db import unit_of_work
@@ -74,7 +74,7 @@ class LeadIn(BaseModel):
     email: str = ""
     city: str = ""
     source: LeadSource = LeadSource.MANUAL
-    owner_id: int | None = None
+    owner_id: BodyId | None = None
 
 
 class LeadPatch(BaseModel):
@@ -85,7 +85,7 @@ class LeadPatch(BaseModel):
     email: str | None = None
     city: str | None = None
     source: LeadSource | None = None
-    owner_id: int | None = None
+    owner_id: BodyId | None = None
 
 
 class StatusChangeIn(BaseModel):
@@ -206,7 +206,7 @@ def export_leads(
 
 
 @router.get("/{lead_id}", response_model=LeadOut)
-def get_lead(lead_id: int, principal: CurrentPrincipal) -> LeadOut:
+def get_lead(lead_id: RowId, principal: CurrentPrincipal) -> LeadOut:
     """One lead; another business's id is 404."""
     with unit_of_work() as session:
         leads.get_lead(session, principal=principal, lead_id=lead_id)
@@ -214,7 +214,7 @@ def get_lead(lead_id: int, principal: CurrentPrincipal) -> LeadOut:
 
 
 @router.patch("/{lead_id}", response_model=LeadOut)
-def patch_lead(lead_id: int, body: LeadPatch, principal: CurrentPrincipal) -> LeadOut:
+def patch_lead(lead_id: RowId, body: LeadPatch, principal: CurrentPrincipal) -> LeadOut:
     """Edit a lead's fields (validated like creation)."""
     sent = body.model_fields_set
     changes = LeadChanges(
@@ -233,7 +233,7 @@ def patch_lead(lead_id: int, body: LeadPatch, principal: CurrentPrincipal) -> Le
 
 
 @router.post("/{lead_id}/status", response_model=LeadOut)
-def change_status(lead_id: int, body: StatusChangeIn, principal: CurrentPrincipal) -> LeadOut:
+def change_status(lead_id: RowId, body: StatusChangeIn, principal: CurrentPrincipal) -> LeadOut:
     """Move a lead to another status; history and audit are written with it."""
     with unit_of_work() as session:
         lead: Lead = leads.get_lead(session, principal=principal, lead_id=lead_id)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from crm_app.api.deps import CurrentPrincipal
+from crm_app.api.deps import CurrentPrincipal, RowId
 from crm_app.api.downloads import download_headers
 from crm_app.db import unit_of_work
 from crm_app.services import attachments, notes, storage
@@ -79,7 +79,7 @@ Files = Annotated[list[UploadFile], File(description="0..n files")]
 
 
 @router.get("/leads/{lead_id}/notes", response_model=list[NoteOut])
-def list_notes(lead_id: int, principal: CurrentPrincipal) -> list[NoteOut]:
+def list_notes(lead_id: RowId, principal: CurrentPrincipal) -> list[NoteOut]:
     """The lead's notes, newest first, with their files."""
     with unit_of_work() as session:
         found = notes.list_notes(session, principal=principal, lead_id=lead_id)
@@ -88,7 +88,7 @@ def list_notes(lead_id: int, principal: CurrentPrincipal) -> list[NoteOut]:
 
 @router.post("/leads/{lead_id}/notes", response_model=NoteOut, status_code=201)
 def add_note(
-    lead_id: int,
+    lead_id: RowId,
     principal: CurrentPrincipal,
     text: Annotated[str, Form()] = "",
     files: Files = [],  # noqa: B006  (FastAPI's form default)
@@ -107,7 +107,7 @@ def add_note(
 
 @router.patch("/notes/{note_id}", response_model=NoteOut)
 def edit_note(
-    note_id: int,
+    note_id: RowId,
     principal: CurrentPrincipal,
     text: Annotated[str | None, Form()] = None,
     files: Files = [],  # noqa: B006
@@ -129,7 +129,7 @@ def edit_note(
 
 
 @router.delete("/notes/{note_id}", status_code=204)
-def delete_note(note_id: int, principal: CurrentPrincipal) -> Response:
+def delete_note(note_id: RowId, principal: CurrentPrincipal) -> Response:
     """Delete a note and, after the commit, its files."""
     with unit_of_work() as session:
         removed = notes.delete_note(session, principal=principal, note_id=note_id)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from crm_app.api.deps import CurrentPrincipal, client_ip
+from crm_app.api.deps import BIGINT_MAX, CurrentPrincipal, RowId, client_ip
 from crm_app.db import unit_of_work
 from crm_app.models import Role, User
 from crm_app.services import api_tokens, audit, team
 from crm_app.settings import get_settings
 
 router = APIRouter(tags=["team"])
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class UserOut(BaseModel):
@@ -140,7 +139,7 @@ def invite_user(new: UserIn, request: Request, principal: CurrentPrincipal) -> I
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def patch_user(
-    patch: UserPatch, request: Request, principal: CurrentPrincipal, user_id: Id
+    patch: UserPatch, request: Request, principal: CurrentPrincipal, user_id: RowId
 ) -> UserOut:
     """Change a user's role or deactivate (or reactivate) them."""
     ip = client_ip(request)
@@ -180,7 +179,7 @@ def create_token(new: TokenIn, request: Request, principal: CurrentPrincipal) ->
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(request: Request, principal: CurrentPrincipal, token_id: Id) -> Response:
+def revoke_token(request: Request, principal: CurrentPrincipal, token_id: RowId) -> Response:
     """Revoke a token: its next request is refused."""
     with unit_of_work() as session:
         api_tokens.revoke_token(
@@ -192,7 +191,7 @@ def revoke_token(request: Request, principal: CurrentPrincipal, token_id: Id) ->
 @router.get("/audit", response_model=AuditList)
 def list_audit(
     principal: CurrentPrincipal,
-    actor_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     action: Annotated[str, Query(max_length=60, pattern=r"^[a-z_.]*$")] = "",
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
