@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -53,11 +52,8 @@ def run_job(*, job_id: int, principal: Principal, locale: str, ip: str = "") -> 
         fmt: exports.Format = "csv" if job.format == "csv" else "xlsx"
         filters = parse_filters(job.filters)
     key = storage.new_key("exports", f".{fmt}")
-    target = storage.path_for(key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
     try:
-        with partial.open("wb") as out:
+        with storage.atomic_writer(key) as out:
             rows = exports.export_leads(
                 principal=principal,
                 filters=filters,
@@ -67,11 +63,7 @@ def run_job(*, job_id: int, principal: Principal, locale: str, ip: str = "") -> 
                 progress=lambda n: _progress(job_id, n),
                 ip=ip,
             )
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
     except Exception as exc:
-        partial.unlink(missing_ok=True)
         logger.exception("export_failed job_id=%s", job_id)
         _finish(job_id, status="failed", error=str(exc)[:500])
         return
