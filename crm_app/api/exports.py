@@ -66,7 +66,7 @@ def export_out(job: ExportJob) -> ExportOut:
 def start_export(body: ExportIn, request: Request, principal: CurrentPrincipal) -> ExportOut:
     """Start an export in the background; poll it, then download its file."""
     filters = lead_query.parse_filters(body.filters)
-    export_jobs.purge_old(business_id=principal.business_id)
+    export_jobs.expire_old(business_id=principal.business_id)
     with unit_of_work() as session:
         job = export_jobs.start_job(session, principal=principal, filters=filters, fmt=body.format)
     assert job.id is not None
@@ -96,6 +96,8 @@ def download_export(job_id: RowId, principal: CurrentPrincipal) -> FileResponse:
     """The finished export's file."""
     with unit_of_work() as session:
         job = export_jobs.get_job(session, principal=principal, job_id=job_id)
+    if job.status == export_jobs.EXPIRED:
+        raise NotFound("the export has expired; export again")
     if job.status != "done" or not job.storage_key or not storage.exists(job.storage_key):
         raise NotFound("the export is not ready")
     return FileResponse(

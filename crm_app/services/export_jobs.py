@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -13,9 +13,10 @@ from crm_app.services import exports, storage
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.errors import NotFound
 from crm_app.services.lead_query import LeadFilters, parse_filters
+from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
-KEEP_FOR = timedelta(days=1)
+EXPIRED = "expired"
 
 
 def start_job(
@@ -92,20 +93,27 @@ def get_job(session: Session, *, principal: Principal, job_id: int) -> ExportJob
     return job
 
 
-def purge_old(*, business_id: int) -> int:
-    """Delete exports older than a day: rows first, files after the commit."""
+def expire_old(*, business_id: int | None = None, now: datetime | None = None) -> int:
+    """Expire exports older than ``EXPORT_RETENTION_DAYS``: rows first, their files after.
+
+    The rows stay (the list shows the export as expired) but no longer name a
+    file; the files are deleted once that is committed, so no row ever points
+    at a missing file. Returns how many exports expired.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=get_settings().export_retention_days)
+    query = select(ExportJob).where(
+        col(ExportJob.created_at) < cutoff, col(ExportJob.status) != EXPIRED
+    )
+    if business_id is not None:
+        query = query.where(col(ExportJob.business_id) == business_id)
     with unit_of_work() as session:
-        old = list(
-            session.exec(
-                select(ExportJob).where(
-                    col(ExportJob.business_id) == business_id,
-                    col(ExportJob.created_at) < utcnow() - KEEP_FOR,
-                )
-            )
-        )
+        old = list(session.exec(query.with_for_update(skip_locked=True)))
         keys = [job.storage_key for job in old]
         for job in old:
-            session.delete(job)
+            job.status, job.storage_key = EXPIRED, None
+            session.add(job)
     for key in keys:
         storage.delete(key)
-    return len(keys)
+    if old:
+        logger.info("exports_expired count=%s", len(old))
+    return len(old)
