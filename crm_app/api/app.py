@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from crm_app.api import agent, business, calls, exports, leads, notes, team
+from crm_app.api import agent, business, calls, exports, leads, notes, openapi, team
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.api.errors import install_error_handlers
 from crm_app.api.gate import CredentialsFirst
@@ -19,10 +19,12 @@ def create_api() -> FastAPI:
         title="CRM API",
         version="1",
         openapi_url="/openapi.json",
+        servers=[{"url": "/api/v1"}],
         docs_url=None,
         redoc_url=None,
     )
     install_error_handlers(api)
+    openapi.install(api)
     api.add_middleware(CredentialsFirst)
     api.add_api_route("/health", health_endpoint, methods=["GET"], tags=["health"])
     api.add_api_route("/me", me_endpoint, methods=["GET"], tags=["auth"], response_model=Me)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from crm_app.api.deps import BIGINT_MAX, CurrentPrincipal, RowId
+from crm_app.api.deps import BIGINT_MAX, CurrentPrincipal, IsoDate, RowId
 from crm_app.api.downloads import download_headers
+from crm_app.api.leads import CURSOR
 from crm_app.db import unit_of_work
 from crm_app.jobs.queue import enqueue_pipeline
 from crm_app.models import Call, Lead
@@ -19,6 +20,9 @@ from crm_app.services.call_pipeline import STEPS, reset_failed
 from crm_app.services.errors import NotFound
 
 router = APIRouter(prefix="/calls", tags=["calls"])
+_STATUS = "|".join(call_query.STATUSES)
+STATUSES_PATTERN = f"^(({_STATUS})(,({_STATUS}))*)?$"
+PHONE_PATTERN = r"^([0-9+()\-. ]*[0-9][0-9+()\-. ]*)?$"
 
 
 class Utterance(BaseModel):
@@ -140,20 +144,33 @@ def call_detail(call: Call, lead_name: str) -> CallDetail:
 
 @router.get("", response_model=CallList)
 def list_calls(
-    request: Request,
     principal: CurrentPrincipal,
-    q: Annotated[str, Query(description="a phone number or part of one")] = "",
+    q: Annotated[
+        str,
+        Query(max_length=40, pattern=PHONE_PATTERN, description="a phone number or part of one"),
+    ] = "",
     lead_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
-    direction: Annotated[str, Query(description="inbound or outbound")] = "",
-    status: Annotated[str, Query(description="call statuses, comma separated")] = "",
-    from_: Annotated[str, Query(alias="from", description="first day, 2026-11-01")] = "",
-    to: Annotated[str, Query(description="last day, 2026-11-30")] = "",
+    direction: Literal["inbound", "outbound"] | None = None,
+    status: Annotated[
+        str, Query(pattern=STATUSES_PATTERN, description="call statuses, comma separated")
+    ] = "",
+    from_: Annotated[IsoDate | None, Query(alias="from", description="first day")] = None,
+    to: Annotated[IsoDate | None, Query(description="last day")] = None,
     has_recording: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=call_query.MAX_LIMIT)] = call_query.DEFAULT_LIMIT,
-    cursor: str = "",
+    cursor: Annotated[str, CURSOR] = "",
 ) -> CallList:
     """The business's calls, newest first, filtered and paged in the database."""
-    filters = call_query.parse_filters(dict(request.query_params))
+    params = {
+        "q": q,
+        "lead_id": "" if lead_id is None else str(lead_id),
+        "direction": direction or "",
+        "status": status,
+        "from": from_.isoformat() if from_ else "",
+        "to": to.isoformat() if to else "",
+        "has_recording": "" if has_recording is None else str(has_recording).lower(),
+    }
+    filters = call_query.parse_filters(params)
     with unit_of_work(read_only=True) as session:
         page = call_query.fetch_page(
             session, principal=principal, filters=filters, cursor=cursor or None, limit=limit

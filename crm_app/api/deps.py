@@ -8,10 +8,12 @@ stops cross-site posts; this is a second lock).
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from crm_app.db import unit_of_work
 from crm_app.services import auth
@@ -27,6 +29,18 @@ RowId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="a row id")]
 
 BodyId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 """A row id in a request body."""
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("a date like 2026-11-28")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A calendar date written as ``YYYY-MM-DD`` only (not a number of seconds)."""
 
 
 def client_ip(request: Request) -> str:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from crm_app.api.deps import BIGINT_MAX, CurrentPrincipal, RowId, client_ip
+from crm_app.api.deps import BIGINT_MAX, CurrentPrincipal, IsoDate, RowId, client_ip
 from crm_app.db import unit_of_work
 from crm_app.models import Role, User
 from crm_app.services import api_tokens, audit, team
+from crm_app.services.errors import NotFound
 from crm_app.settings import get_settings
 
 router = APIRouter(tags=["team"])
@@ -32,7 +33,7 @@ class UserOut(BaseModel):
 class UserIn(BaseModel):
     """A user to invite; they set their own password through the link."""
 
-    email: str
+    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     name: str = ""
     role: Role = Role.AGENT
     locale: str = Field(default="he", pattern="^(he|en)$")
@@ -153,7 +154,7 @@ def patch_user(
         for found, seen in team.list_users(session, principal=principal):
             if found.id == user_id:
                 return _user(found, seen)
-    raise AssertionError("the user was just changed")
+    raise NotFound("no such user", key="errors.user_not_found")
 
 
 def _token(view: api_tokens.TokenView) -> TokenOut:
@@ -193,8 +194,8 @@ def list_audit(
     principal: CurrentPrincipal,
     actor_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     action: Annotated[str, Query(max_length=60, pattern=r"^[a-z_.]*$")] = "",
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
     cursor: Annotated[str, Query(max_length=80)] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditList:
