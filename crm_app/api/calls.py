@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from crm_app.api.deps import BIGINT_MAX, CurrentPrincipal, IsoDate, RowId
+from crm_app.api.deps import MAX_ID, CurrentPrincipal, IsoDate, RowId
 from crm_app.api.downloads import download_headers
 from crm_app.api.leads import CURSOR
 from crm_app.db import unit_of_work
@@ -149,7 +149,7 @@ def list_calls(
         str,
         Query(max_length=40, pattern=PHONE_PATTERN, description="a phone number or part of one"),
     ] = "",
-    lead_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
+    lead_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     direction: Literal["inbound", "outbound"] | None = None,
     status: Annotated[
         str, Query(pattern=STATUSES_PATTERN, description="call statuses, comma separated")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Annotated, Any, Literal
 
@@ -10,12 +12,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from crm_app.api.deps import BIGINT_MAX, BodyId, CurrentPrincipal, IsoDate, RowId, client_ip
+from crm_app.api.deps import MAX_ID, BodyId, CurrentPrincipal, IsoDate, RowId, client_ip
 from crm_app.api.downloads import EXPORT_MEDIA, download_headers
 from crm_app.api.streaming import spooled, stream_writer
 from crm_app.db import unit_of_work
 from crm_app.models import Lead, LeadSource, Role
 from crm_app.services import exports, lead_query, leads, statuses
+from crm_app.services.accounts import EMAIL_PATTERN
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.errors import InvalidInput, NotFound
 from crm_app.services.leads import LeadChanges
@@ -77,12 +80,15 @@ Phone = Annotated[
 ]
 
 
+Email = Annotated[str, Field(max_length=254, pattern=f"^$|{EMAIL_PATTERN}")]
+
+
 class LeadIn(BaseModel):
     """A new lead."""
 
     phone: Phone
     name: str = ""
-    email: str = ""
+    email: Email = ""
     city: str = ""
     source: LeadSource = LeadSource.MANUAL
     owner_id: BodyId | None = None
@@ -93,7 +99,7 @@ class LeadPatch(BaseModel):
 
     name: str | None = None
     phone: Phone | None = None
-    email: str | None = None
+    email: Email | None = None
     city: str | None = None
     source: LeadSource | None = None
     owner_id: BodyId | None = None
@@ -167,7 +173,7 @@ def lead_filters(
         str, Query(pattern=SOURCES_PATTERN, description="sources, comma separated")
     ] = "",
     owner: Annotated[
-        Literal["me", "unassigned"] | Annotated[int, Field(ge=1, le=BIGINT_MAX)] | None,
+        Literal["me", "unassigned"] | Annotated[int, Field(ge=1, le=MAX_ID)] | None,
         Query(description="me, unassigned or a user id"),
     ] = None,
     created_from: IsoDate | None = None,
@@ -215,10 +221,21 @@ def list_leads(
     )
 
 
+@contextlib.contextmanager
+def _unknown_owner_not_found() -> Iterator[None]:
+    """An ``owner_id`` that is no user of this business is not found, like any other id."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if exc.field != "owner_id":
+            raise
+        raise NotFound(exc.message, key=exc.key) from exc
+
+
 @router.post("", response_model=LeadOut, status_code=201)
 def create_lead(body: LeadIn, principal: CurrentPrincipal) -> LeadOut:
     """Create a lead; 409 (with ``existing_id``) when its phone is already a lead."""
-    with unit_of_work() as session:
+    with _unknown_owner_not_found(), unit_of_work() as session:
         lead = leads.create_lead(
             session,
             business_id=principal.business_id,
@@ -278,7 +295,7 @@ def patch_lead(lead_id: RowId, body: LeadPatch, principal: CurrentPrincipal) -> 
         owner_id=body.owner_id,
         clear_owner="owner_id" in sent and body.owner_id is None,
     )
-    with unit_of_work() as session:
+    with _unknown_owner_not_found(), unit_of_work() as session:
         leads.update_lead(session, principal=principal, lead_id=lead_id, changes=changes)
     with unit_of_work() as session:
         return _lead_out(session, principal, lead_id)

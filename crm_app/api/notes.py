@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from crm_app.api.deps import CurrentPrincipal, RowId
 from crm_app.api.downloads import download_headers
@@ -111,7 +111,10 @@ def edit_note(
     principal: CurrentPrincipal,
     text: Annotated[str | None, Form()] = None,
     files: Files = [],  # noqa: B006
-    remove: Annotated[list[str], Form(description="attachment ids to remove")] = [],  # noqa: B006
+    remove: Annotated[
+        list[Annotated[str, Field(pattern="^[0-9a-f]{32}$")]],
+        Form(description="attachment ids to remove"),
+    ] = [],  # noqa: B006
     base_version: Annotated[int | None, Form()] = None,
 ) -> NoteOut:
     """Change the text, add files, remove files (merged with concurrent edits)."""
@@ -138,7 +141,9 @@ def delete_note(note_id: RowId, principal: CurrentPrincipal) -> Response:
 
 
 @router.get("/files/{attachment_id}", response_class=FileResponse, tags=["files"])
-def download(attachment_id: str, principal: CurrentPrincipal) -> FileResponse:
+def download(
+    attachment_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$")], principal: CurrentPrincipal
+) -> FileResponse:
     """A note file's bytes (Range supported); inline only for types that cannot run code."""
     with unit_of_work() as session:
         _note, attachment = notes.find_attachment(

@@ -24,6 +24,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Scope
 
+from crm_app.settings import get_settings
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -70,6 +72,8 @@ NOT_EMPTY_NOTE: dict[str, Any] = {  # text, files or both: never neither
     ]
 }
 BODY_RULES = {("post", "/leads/{lead_id}/notes"): NOT_EMPTY_NOTE}
+REQUIRED_BODIES = frozenset({("post", "/leads/{lead_id}/notes")})
+BODY_IDS = frozenset({("post", "/leads")})  # ids in the body (owner_id) that may not be found
 _METHODS = ("get", "put", "post", "delete", "patch")
 _ALLOW_HEADER = {
     "description": "the methods this path answers",
@@ -91,7 +95,7 @@ def _error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[i
     parameters = operation.get("parameters", [])
     has_body = "requestBody" in operation
     statuses = [] if path in OPEN_PATHS else [401, 403]
-    if any(p.get("in") == "path" for p in parameters):
+    if any(p.get("in") == "path" for p in parameters) or (method, path) in BODY_IDS:
         statuses.append(404)
     if has_body:
         statuses += [400, 413]
@@ -125,7 +129,8 @@ def _options_operation(path: str, operations: dict[str, Any]) -> dict[str, Any]:
         "tags": ["meta"],
         "security": [],
         "responses": {
-            "204": {"description": "the allowed methods", "headers": {"Allow": _ALLOW_HEADER}}
+            "204": {"description": "the allowed methods", "headers": {"Allow": _ALLOW_HEADER}},
+            "404": _error(404),
         },
     }
     if path_parameters:  # OPTIONS answers for any value: the path's shape is enough
@@ -173,6 +178,14 @@ def _body_rules(document: dict[str, Any]) -> None:
         operation = document.get("paths", {}).get(path, {}).get(method)
         if operation is not None:
             _form_schema(operation, schemas).update(rule)
+    for method, path in REQUIRED_BODIES:
+        document["paths"][path][method]["requestBody"]["required"] = True
+    most = get_settings().max_files_per_note
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            files = _form_schema(operation, schemas).get("properties", {}).get("files")
+            if files is not None:
+                files["maxItems"] = most
 
 
 def complete(document: dict[str, Any]) -> dict[str, Any]:

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
-from crm_app.api.deps import BIGINT_MAX, CurrentPrincipal, IsoDate, RowId, client_ip
+from crm_app.api.deps import MAX_ID, CurrentPrincipal, IsoDate, RowId, client_ip
 from crm_app.db import unit_of_work
 from crm_app.models import Role, User
 from crm_app.services import api_tokens, audit, team
+from crm_app.services.accounts import EMAIL_PATTERN
 from crm_app.services.errors import NotFound
 from crm_app.settings import get_settings
 
@@ -33,7 +34,7 @@ class UserOut(BaseModel):
 class UserIn(BaseModel):
     """A user to invite; they set their own password through the link."""
 
-    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
     name: str = ""
     role: Role = Role.AGENT
     locale: str = Field(default="he", pattern="^(he|en)$")
@@ -51,7 +52,7 @@ class UserPatch(BaseModel):
     """A role or an active flag to change."""
 
     role: Role | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class TokenOut(BaseModel):
@@ -69,7 +70,7 @@ class TokenOut(BaseModel):
 class TokenIn(BaseModel):
     """A token to create, acting as the caller."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
 
 
 class NewToken(BaseModel):
@@ -192,11 +193,11 @@ def revoke_token(request: Request, principal: CurrentPrincipal, token_id: RowId)
 @router.get("/audit", response_model=AuditList)
 def list_audit(
     principal: CurrentPrincipal,
-    actor_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: Annotated[str, Query(max_length=60, pattern=r"^[a-z_.]*$")] = "",
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
-    cursor: Annotated[str, Query(max_length=80)] = "",
+    cursor: Annotated[str, Query(max_length=80, json_schema_extra={"format": "audit-cursor"})] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditList:
     """The audit log, filtered by user, action (or family: ``user``) and dates."""

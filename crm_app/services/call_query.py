@@ -131,7 +131,7 @@ class CallPage:
 
 def _cursor(call: Call, before: bool = False) -> str:
     assert call.id is not None
-    return Cursor(call.created_at, call.id, before).encode()
+    return Cursor(call.created_at, call.id, before, "created_at").encode()
 
 
 def fetch_page(

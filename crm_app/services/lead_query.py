@@ -241,11 +241,12 @@ class Cursor:
     value: Any
     lead_id: int
     before: bool = False  # page backwards from here
+    sort_key: str = ""  # the order it is a position in
 
     def encode(self) -> str:
         """An opaque, URL-safe token."""
         value = self.value.isoformat() if isinstance(self.value, datetime) else self.value
-        raw = json.dumps([value, self.lead_id, self.before], ensure_ascii=False)
+        raw = json.dumps([value, self.lead_id, self.before, self.sort_key], ensure_ascii=False)
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -269,11 +270,13 @@ def _cursor_value(value: Any, sort_key: str) -> Any:
     raise ValueError(f"not a {sort_key} cursor")
 
 
-def decode_cursor(token: str, sort_key: str) -> Cursor:
-    """Read a cursor made by :meth:`Cursor.encode`.
+def decode_cursor(token: str, sort_key: str) -> Cursor | None:
+    """Read a cursor made by :meth:`Cursor.encode`; None for one of another order.
 
-    Anything else (bad base64 or JSON, the wrong shape, a value of another
-    type than the sorted column, an id outside BIGINT) is refused.
+    A cursor of the list in another order (the sort changed since) starts it
+    over from the first page. Anything else that is not one of ours (bad
+    base64 or JSON, the wrong shape, a value of another type than the sorted
+    column, an id outside BIGINT) is refused.
 
     Raises:
         InvalidInput: when the token is not one of ours.
@@ -283,12 +286,16 @@ def decode_cursor(token: str, sort_key: str) -> Cursor:
             raise ValueError("too long")
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         decoded = json.loads(raw)
-        if not isinstance(decoded, list) or len(decoded) != 3:
+        if not isinstance(decoded, list) or len(decoded) not in (3, 4):
             raise ValueError("not a cursor")
-        value, lead_id, before = decoded
+        value, lead_id, before, made_for = (*decoded, sort_key)[:4]
         if type(lead_id) is not int or not 0 < lead_id <= BIGINT_MAX or type(before) is not bool:
             raise ValueError("not a cursor")
-        return Cursor(_cursor_value(value, sort_key), lead_id, before)
+        if made_for not in SORTS:
+            raise ValueError("not a cursor")
+        if made_for != sort_key:
+            return None
+        return Cursor(_cursor_value(value, sort_key), lead_id, before, sort_key)
     except (ValueError, TypeError, RecursionError) as exc:
         raise InvalidInput(
             "the cursor is not valid; start from the first page", "cursor", key="errors.cursor"
@@ -318,7 +325,7 @@ class LeadPage:
 
 def _cursor_of(row: sa.Row[Any], filters: LeadFilters, before: bool = False) -> str:
     value = row.status_position if filters.sort_key == "status" else getattr(row, filters.sort_key)
-    return Cursor(value, row.id, before).encode()
+    return Cursor(value, row.id, before, filters.sort_key).encode()
 
 
 def fetch_page(

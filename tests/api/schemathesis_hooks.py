@@ -2,9 +2,9 @@
 
 Each generated request is sent as one of two businesses (``CRM_ST_TOKENS``), and
 ids in its path are often replaced by real ids of either (``CRM_ST_IDS``): the
-other business's must be 404s. The ``cursor`` format is taught to the
-generator: valid cursors are the ones the lists hand out, so positive data is
-drawn from real cursors and the server's own encoding.
+other business's must be 404s. The document's own formats (``cursor``,
+``audit-cursor``, ``phone``) are taught to the generator: a valid cursor is one
+the server encodes, a valid phone one that is a real number.
 """
 
 from __future__ import annotations
@@ -28,10 +28,23 @@ _STAMPS = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 )
 _IDS = st.integers(min_value=1, max_value=2**63 - 1)
+_TEXT = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=20)
+_POSITIONS = st.one_of(
+    st.tuples(st.sampled_from(["created_at", "updated_at"]), _STAMPS),
+    st.tuples(st.sampled_from(["name", "source"]), _TEXT),
+    st.tuples(st.just("status"), st.integers(min_value=-(2**31), max_value=2**31 - 1)),
+)
 CURSORS = st.builds(
-    lambda stamp, row, before: Cursor(stamp, row, before).encode(), _STAMPS, _IDS, st.booleans()
+    lambda position, row, before: Cursor(position[1], row, before, position[0]).encode(),
+    _POSITIONS,
+    _IDS,
+    st.booleans(),
 )
 schemathesis.openapi.format("cursor", CURSORS)
+AUDIT_CURSORS = st.builds(lambda stamp, row: f"{stamp.isoformat()}|{row}", _STAMPS, _IDS)
+schemathesis.openapi.format("audit-cursor", AUDIT_CURSORS)
+PHONES = st.integers(min_value=0, max_value=9_999_999).map(lambda n: f"+97254{n:07d}")
+schemathesis.openapi.format("phone", PHONES)
 
 
 def _chooser(case: schemathesis.Case) -> random.Random:
@@ -63,6 +76,40 @@ def map_path_parameters(
         if IDS.get(name) and chooser.random() < 0.5:
             path_parameters[name] = chooser.choice(IDS[name])
     return path_parameters
+
+
+def _ordered_hours(hours: dict[str, Any]) -> dict[str, Any]:
+    """A day's valid ranges: each ``[start, end]`` with start < end, none overlapping."""
+    fixed: dict[str, Any] = {}
+    for day, ranges in hours.items():
+        ends = sorted({t for pair in ranges for t in pair})
+        fixed[day] = [[a, b] for a, b in zip(ends[::2], ends[1::2], strict=False) if a < b]
+    return fixed
+
+
+def _once_each(collect: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({field.get("key"): field for field in collect}.values())
+
+
+@schemathesis.hook
+def map_body(context: schemathesis.HookContext, body: Any) -> Any:
+    """Positive bodies that also keep the rules the document states in words.
+
+    The document says a day's ranges are ordered and apart and that each
+    collected field is asked once; JSON Schema cannot say so, so valid bodies
+    are made to keep them (schema-invalid bodies are left as generated).
+    """
+    if not isinstance(body, dict):
+        return body
+    if isinstance(body.get("hours"), dict) and all(
+        isinstance(r, list) and all(isinstance(p, list) and len(p) == 2 for p in r)
+        for r in body["hours"].values()
+    ):
+        body["hours"] = _ordered_hours(body["hours"])
+    collect = body.get("collect")
+    if isinstance(collect, list) and all(isinstance(f, dict) for f in collect):
+        body["collect"] = _once_each(collect)
+    return body
 
 
 @schemathesis.hook

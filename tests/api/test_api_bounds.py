@@ -154,3 +154,46 @@ def test_an_owner_id_beyond_64_bits_in_a_body_is_422(db: Database, client: TestC
         headers=headers_for(tenant),
     )
     _assert_invalid(response.status_code, response.json())
+
+
+def test_a_cursor_of_the_list_in_another_order_starts_from_the_first_page(
+    db: Database, client: TestClient
+) -> None:
+    tenant = make_tenant()
+    for name in ("א", "ב", "ג"):
+        make_lead(tenant, name=name)
+    headers = headers_for(tenant)
+    by_name = client.get("/api/v1/leads", params={"limit": 2, "sort": "name"}, headers=headers)
+    cursor = by_name.json()["next_cursor"]
+    newest = client.get(
+        "/api/v1/leads", params={"limit": 2, "cursor": cursor}, headers=headers
+    )  # the default order, newest first
+    assert newest.status_code == 200
+    assert [i["name"] for i in newest.json()["items"]] == ["ג", "ב"]
+
+
+def test_options_names_every_method_of_the_path(db: Database, client: TestClient) -> None:
+    options = client.options("/api/v1/leads/1")
+    assert options.status_code == 204
+    assert options.headers["allow"] == "GET, PATCH, OPTIONS"
+    tenant = make_tenant()
+    refused = client.put("/api/v1/leads/1", json={}, headers=headers_for(tenant))
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, PATCH, OPTIONS"
+    assert refused.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_an_undeclared_method_is_405_even_without_credentials(client: TestClient) -> None:
+    response = client.put("/api/v1/notes/1")
+    assert response.status_code == 405 and response.headers["allow"] == "DELETE, PATCH, OPTIONS"
+
+
+def test_every_error_answer_in_the_document_is_the_error_schema(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if status.startswith(("4", "5")) and path != "/health":
+                    schema = answer["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}, (method, path)
+    sort = next(p for p in document["paths"]["/leads"]["get"]["parameters"] if p["name"] == "sort")
+    assert "-created_at" in sort["schema"]["enum"]

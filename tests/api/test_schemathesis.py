@@ -84,7 +84,6 @@ def live_api(db: Database) -> Iterator[LiveApi]:
     thread.join(10)
 
 
-@pytest.mark.xfail(reason="work in progress: schemathesis still finds failures", strict=False)
 def test_the_api_answers_as_its_openapi_document_says(live_api: LiveApi, tmp_path: Path) -> None:
     ids: dict[str, list[int]] = {}
     keep: dict[str, list[int]] = {}
