@@ -197,3 +197,9 @@ def test_every_error_answer_in_the_document_is_the_error_schema(client: TestClie
                     assert schema == {"$ref": "#/components/schemas/Error"}, (method, path)
     sort = next(p for p in document["paths"]["/leads"]["get"]["parameters"] if p["name"] == "sort")
     assert "-created_at" in sort["schema"]["enum"]
+
+
+def test_a_path_no_route_takes_is_a_json_404(client: TestClient) -> None:
+    response = client.get("/api/v1/tokens/a%0Ab")  # a newline: not even the API's mount matches
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -1,8 +1,8 @@
 """Schemathesis, with all its checks, against a running server: the OpenAPI document is exact.
 
 The API is served for real (uvicorn on a free port, in a thread), with the
-whole backend's middleware, to two businesses that each have leads, notes
-with files, calls with recordings, exports and users. Every generated request
+whole backend's middleware, to two businesses that each have leads, a note
+with a file, calls with a recording, an export and users. Every generated request
 carries the API token of one of the two, and ids in paths are often the other
 business's: those must be 404s, never another business's data or a 500.
 """
@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from sqlmodel import col, select
@@ -40,6 +41,7 @@ class Business:
     token: str
     ids: dict[str, list[int]] = field(default_factory=dict)
     keep: dict[str, list[int]] = field(default_factory=dict)  # the test's own credentials
+    attachments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +67,24 @@ def _seed(tenant: Tenant) -> Business:
     )
 
 
+def _add_notes_and_exports(url: str, business: Business) -> None:
+    """A note with a file and an export, made through the running API as a client would."""
+    headers = {"Authorization": f"Bearer {business.token}"}
+    with httpx.Client(base_url=f"{url}/api/v1", headers=headers, timeout=30) as client:
+        lead_id = business.ids["lead_id"][0]
+        note = client.post(
+            f"/leads/{lead_id}/notes",
+            data={"text": "הצעת מחיר"},
+            files={"files": ("quote.pdf", b"%PDF-1.4 quote", "application/pdf")},
+        )
+        assert note.status_code == 201, note.text
+        export = client.post("/exports", json={"format": "csv"})
+        assert export.status_code == 202, export.text
+    business.ids["note_id"] = [note.json()["id"]]
+    business.ids["job_id"] = [export.json()["id"]]
+    business.attachments = [a["id"] for a in note.json()["attachments"]]
+
+
 @pytest.fixture
 def live_api(db: Database) -> Iterator[LiveApi]:
     businesses = [_seed(make_tenant(name="א")), _seed(make_tenant(name="ב", locale="en"))]
@@ -79,7 +99,10 @@ def live_api(db: Database) -> Iterator[LiveApi]:
         assert time.monotonic() < deadline and thread.is_alive(), "the API did not start"
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield LiveApi(f"http://127.0.0.1:{port}", businesses)
+    url = f"http://127.0.0.1:{port}"
+    for business in businesses:
+        _add_notes_and_exports(url, business)
+    yield LiveApi(url, businesses)
     server.should_exit = True
     thread.join(10)
 
@@ -98,6 +121,7 @@ def test_the_api_answers_as_its_openapi_document_says(live_api: LiveApi, tmp_pat
         "CRM_ST_TOKENS": ",".join(b.token for b in live_api.businesses),
         "CRM_ST_IDS": json.dumps(ids),
         "CRM_ST_KEEP": json.dumps(keep),
+        "CRM_ST_ATTACHMENTS": ",".join(a for b in live_api.businesses for a in b.attachments),
         "PYTHONPATH": str(ROOT),
     }
     result = subprocess.run(
@@ -117,7 +141,7 @@ def test_the_api_answers_as_its_openapi_document_says(live_api: LiveApi, tmp_pat
             "--report-dir",
             str(tmp_path),
         ],
-        cwd=ROOT,
+        cwd=tmp_path,  # its caches stay out of the checkout
         env=env,
         capture_output=True,
         text=True,
