@@ -147,3 +147,15 @@ async def test_the_lead_calls_tab_lists_the_leads_calls(db: Database) -> None:
     )
     state.load()
     assert [(c.has_recording, c.summary) for c in state.calls] == [(True, "סיכום")]
+
+
+async def test_a_call_id_beyond_64_bits_is_not_found(db: Database) -> None:
+    tenant = make_tenant()
+    state = await state_for(
+        CallsState, path="/calls?call=36893488147419103231", cookie=session_cookie(tenant.agent)
+    )
+    events = state.load()
+    assert not any("open_call" in str(e) for e in events)
+    panel = await state_for(CallViewState, path="/calls", cookie=session_cookie(tenant.agent))
+    panel.open_call(2**65)
+    assert panel.notice != "" and panel.call.id in (0, None)
