@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -26,7 +28,14 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     openapi.install(api)
     api.add_middleware(CredentialsFirst)
-    api.add_api_route("/health", health_endpoint, methods=["GET"], tags=["health"])
+    api.add_api_route(
+        "/health",
+        health_endpoint,
+        methods=["GET"],
+        tags=["health"],
+        response_model=Health,
+        responses={503: {"model": Health, "description": "the database is away or behind"}},
+    )
     api.add_api_route("/me", me_endpoint, methods=["GET"], tags=["auth"], response_model=Me)
     api.include_router(leads.router)
     api.include_router(exports.router)
@@ -36,6 +45,14 @@ def create_api() -> FastAPI:
     api.include_router(agent.router)
     api.include_router(team.router)
     return api
+
+
+class Health(BaseModel):
+    """Whether the server can serve: its database and its migrations."""
+
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unreachable"]
+    migrations: Literal["at_head", "behind"]
 
 
 class Me(BaseModel):

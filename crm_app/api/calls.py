@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from crm_app.api.deps import MAX_ID, CurrentPrincipal, IsoDate, RowId
-from crm_app.api.downloads import download_headers
+from crm_app.api.downloads import download_headers, file_answer
 from crm_app.api.leads import CURSOR
 from crm_app.db import unit_of_work
 from crm_app.jobs.queue import enqueue_pipeline
@@ -200,7 +200,11 @@ def get_call(call_id: RowId, principal: CurrentPrincipal) -> CallDetail:
     return call_detail(call, _lead_name(call))
 
 
-@router.get("/{call_id}/recording", response_class=FileResponse)
+@router.get(
+    "/{call_id}/recording",
+    response_class=FileResponse,
+    responses=file_answer("audio/wav", description="the recording (Range supported)"),
+)
 def recording(call_id: RowId, principal: CurrentPrincipal) -> FileResponse:
     """The call's recording (WAV; ``Range`` for seeking), from private storage."""
     with unit_of_work(read_only=True) as session:

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from crm_app.api.deps import CurrentPrincipal, RowId, client_ip
-from crm_app.api.downloads import EXPORT_MEDIA, download_headers
+from crm_app.api.downloads import EXPORT_MEDIA, download_headers, file_answer
 from crm_app.db import unit_of_work
 from crm_app.models import ExportJob
 from crm_app.services import export_jobs, lead_query, storage
@@ -91,7 +91,9 @@ def get_export(job_id: RowId, principal: CurrentPrincipal) -> ExportOut:
         return export_out(export_jobs.get_job(session, principal=principal, job_id=job_id))
 
 
-@router.get("/{job_id}/file", response_class=FileResponse)
+@router.get(
+    "/{job_id}/file", response_class=FileResponse, responses=file_answer(*EXPORT_MEDIA.values())
+)
 def download_export(job_id: RowId, principal: CurrentPrincipal) -> FileResponse:
     """The finished export's file."""
     with unit_of_work() as session:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from crm_app.api.deps import MAX_ID, BodyId, CurrentPrincipal, IsoDate, RowId, client_ip
-from crm_app.api.downloads import EXPORT_MEDIA, download_headers
+from crm_app.api.downloads import EXPORT_MEDIA, download_headers, file_answer
 from crm_app.api.streaming import spooled, stream_writer
 from crm_app.db import unit_of_work
 from crm_app.models import Lead, LeadSource, Role
@@ -250,7 +250,9 @@ def create_lead(body: LeadIn, principal: CurrentPrincipal) -> LeadOut:
         return _lead_out(session, principal, lead.id)
 
 
-@router.get("/export", response_class=StreamingResponse)
+@router.get(
+    "/export", response_class=StreamingResponse, responses=file_answer(*EXPORT_MEDIA.values())
+)
 def export_leads(
     request: Request,
     principal: CurrentPrincipal,

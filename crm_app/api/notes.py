@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from crm_app.api.deps import CurrentPrincipal, RowId
-from crm_app.api.downloads import download_headers
+from crm_app.api.downloads import download_headers, file_answer
 from crm_app.db import unit_of_work
 from crm_app.services import attachments, notes, storage
 from crm_app.services.auth import Principal
@@ -140,7 +140,12 @@ def delete_note(note_id: RowId, principal: CurrentPrincipal) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/files/{attachment_id}", response_class=FileResponse, tags=["files"])
+@router.get(
+    "/files/{attachment_id}",
+    response_class=FileResponse,
+    tags=["files"],
+    responses=file_answer("*/*", description="the file (Range supported)"),
+)
 def download(
     attachment_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$")], principal: CurrentPrincipal
 ) -> FileResponse:
