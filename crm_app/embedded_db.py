@@ -153,18 +153,22 @@ class EmbeddedPostgres:
         return result.stdout
 
     def _prepare_directories(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.socket_dir.mkdir(parents=True, exist_ok=True)
+        """The cluster's directories 0700 and its log 0600, owned by the server's user."""
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         user = _server_user()
-        if user is None:
-            self.root.chmod(0o700)
-            return
-        _let_traverse(self.root.parent, user)
-        for path in (self.root, self.socket_dir):
-            os.chown(path, user.pw_uid, user.pw_gid)
-            path.chmod(0o700)
-        if self.log.exists():
+        if user is not None:
+            _let_traverse(self.root.parent, user)
+        for path in (self.root, self.socket_dir, self.pgdata):
+            if path.exists():
+                if user is not None:
+                    os.chown(path, user.pw_uid, user.pw_gid)
+                path.chmod(0o700)
+        if not self.log.exists():
+            os.close(os.open(self.log, os.O_WRONLY | os.O_CREAT, 0o600))
+        if user is not None:
             os.chown(self.log, user.pw_uid, user.pw_gid)
+        self.log.chmod(0o600)
 
     def _run(
         self,
@@ -235,13 +239,13 @@ class _Holders:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[list[int]]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.lock_path.open("a") as lock:
+        self.lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with os.fdopen(os.open(self.lock_path, os.O_WRONLY | os.O_CREAT, 0o600), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 pids = [p for p in self._read() if _alive(p)]
                 yield pids
-                self.path.write_text(json.dumps(pids))
+                _write_private(self.path, json.dumps(pids))
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -250,6 +254,13 @@ class _Holders:
             return [int(p) for p in json.loads(self.path.read_text())]
         except (FileNotFoundError, ValueError, TypeError):
             return []
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path``'s content with ``text``, the file 0600."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(text)
+    path.chmod(0o600)
 
 
 def _alive(pid: int) -> bool:

@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     jobs_concurrency: int = Field(default=2, ge=1)  # per worker process
     jobs_heartbeat_seconds: float = Field(default=10, gt=0)
     jobs_stalled_seconds: float = Field(default=60, gt=0)  # a silent worker's jobs are retried
+    export_retention_days: int = Field(default=7, ge=1)  # then export files are deleted
 
     session_idle_minutes: int = Field(default=120, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -122,3 +123,25 @@ def test_real_data_in_the_embedded_database_needs_a_secret_key(cluster_dir: Path
     assert created.returncode == 0, created.stderr
     refused = _cli(cluster_dir, "simulate-call")
     assert refused.returncode == 1 and "set SECRET_KEY" in refused.stderr
+
+
+def _readable_by_others(top: Path) -> list[str]:
+    """Paths under ``top`` (itself included) that another local user could open."""
+    found = []
+    for path in (top, *top.rglob("*")):
+        mode = path.lstat().st_mode
+        if not stat.S_ISLNK(mode) and not stat.S_ISSOCK(mode) and mode & 0o077:
+            found.append(f"{oct(mode & 0o777)} {path.relative_to(top.parent)}")
+    return found
+
+
+def test_the_embedded_database_files_are_private_to_the_server(cluster_dir: Path) -> None:
+    cluster_dir.mkdir(mode=0o755)  # a directory left world-readable is tightened
+    with embedded_db.held(cluster_dir) as url:
+        engine = build_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE secret (v text)"))
+            conn.execute(sa.text("INSERT INTO secret VALUES ('x')"))
+        engine.dispose()
+        assert _readable_by_others(cluster_dir) == []
+    assert _readable_by_others(cluster_dir) == []

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
-from crm_app.api.deps import CurrentPrincipal
+from crm_app.api.deps import JSON_INTEGER, CurrentPrincipal
 from crm_app.db import unit_of_work
 from crm_app.services import agent
 from crm_app.services.agent import AgentSettings
@@ -42,6 +42,17 @@ class RevisionOut(BaseModel):
     changes: list[ChangeOut]
 
 
+class AgentSettingsIn(AgentSettings):
+    """The settings as a client sends them: numbers are JSON numbers, flags JSON booleans."""
+
+    books_appointments: StrictBool = False
+    slot_minutes: Annotated[int, Field(ge=5, le=240), JSON_INTEGER] = 30
+    booking_window_days: Annotated[int, Field(ge=1, le=365), JSON_INTEGER] = 30
+    min_notice_minutes: Annotated[int, Field(ge=0, le=10080), JSON_INTEGER] = 120
+    silence_seconds: Annotated[int, Field(ge=5, le=600), JSON_INTEGER] | None = None
+    max_call_seconds: Annotated[int, Field(ge=30, le=3600), JSON_INTEGER] | None = None
+
+
 @router.get("", response_model=AgentOut)
 def get_agent(principal: CurrentPrincipal) -> AgentOut:
     """The current settings."""
@@ -51,8 +62,9 @@ def get_agent(principal: CurrentPrincipal) -> AgentOut:
 
 
 @router.put("", response_model=AgentOut)
-def put_agent(settings: AgentSettings, principal: CurrentPrincipal) -> AgentOut:
+def put_agent(sent: AgentSettingsIn, principal: CurrentPrincipal) -> AgentOut:
     """Save all the settings as the next revision; the next call uses them."""
+    settings = AgentSettings.model_validate(sent.model_dump())
     with unit_of_work() as session:
         revision = agent.save(session, principal=principal, settings=settings)
     return AgentOut(revision=revision.number, settings=settings)

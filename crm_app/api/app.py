@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from crm_app.api import agent, business, calls, exports, leads, notes, team
+from crm_app.api import agent, business, calls, exports, leads, notes, openapi, team
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.api.errors import install_error_handlers
 from crm_app.api.gate import CredentialsFirst
@@ -19,12 +21,21 @@ def create_api() -> FastAPI:
         title="CRM API",
         version="1",
         openapi_url="/openapi.json",
+        servers=[{"url": "/api/v1"}],
         docs_url=None,
         redoc_url=None,
     )
     install_error_handlers(api)
+    openapi.install(api)
     api.add_middleware(CredentialsFirst)
-    api.add_api_route("/health", health_endpoint, methods=["GET"], tags=["health"])
+    api.add_api_route(
+        "/health",
+        health_endpoint,
+        methods=["GET"],
+        tags=["health"],
+        response_model=Health,
+        responses={503: {"model": Health, "description": "the database is away or behind"}},
+    )
     api.add_api_route("/me", me_endpoint, methods=["GET"], tags=["auth"], response_model=Me)
     api.include_router(leads.router)
     api.include_router(exports.router)
@@ -34,6 +45,14 @@ def create_api() -> FastAPI:
     api.include_router(agent.router)
     api.include_router(team.router)
     return api
+
+
+class Health(BaseModel):
+    """Whether the server can serve: its database and its migrations."""
+
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unreachable"]
+    migrations: Literal["at_head", "behind"]
 
 
 class Me(BaseModel):

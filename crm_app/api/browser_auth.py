@@ -19,16 +19,8 @@ from crm_app.api.errors import error_response
 from crm_app.db import unit_of_work
 from crm_app.services import auth
 from crm_app.services.errors import AuthenticationFailed, Throttled
+from crm_app.services.redirects import safe_next
 from crm_app.settings import get_settings
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths may be redirect targets (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/leads"
-    if target.startswith("/login"):
-        return "/leads"
-    return target
 
 
 def _next_from_referer(request: Request) -> str:

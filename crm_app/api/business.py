@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from collections.abc import Callable
 from datetime import date
+from typing import Annotated, Literal
 
+import phonenumbers
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
-from crm_app.api.deps import CurrentPrincipal, client_ip
+from crm_app.api.deps import CurrentPrincipal, IsoDate, client_ip
+from crm_app.api.leads import Phone
 from crm_app.db import unit_of_work
 from crm_app.models import Business
 from crm_app.services import business_settings
-from crm_app.services.business_settings import BusinessChanges
+from crm_app.services.business_settings import MAX_CLOSED_DATES, MAX_RANGES_A_DAY, BusinessChanges
 from crm_app.settings import get_settings
 
 router = APIRouter(prefix="/business", tags=["business"])
-Hours = dict[str, list[tuple[str, str]]]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+TimeRange = Annotated[list[HHMM], Field(min_length=2, max_length=2, description="[start, end]")]
+DayHours = Annotated[
+    list[TimeRange],
+    Field(
+        max_length=MAX_RANGES_A_DAY,
+        description="each range starts before it ends; a day's ranges do not overlap",
+    ),
+]
+Hours = dict[Weekday, DayHours]
 
 
 class BusinessOut(BaseModel):
@@ -32,16 +47,39 @@ class BusinessOut(BaseModel):
     webhooks: dict[str, str] = Field(description="the URLs the Twilio number must call")
 
 
+ZONES = sorted(zoneinfo.available_timezones())
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+def _one_of(known: list[str]) -> Callable[[str], str]:
+    allowed = frozenset(known)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError("not one of the documented values")
+        return value
+
+    return check
+
+
+Zone = Annotated[
+    str, AfterValidator(_one_of(ZONES)), WithJsonSchema({"type": "string", "enum": ZONES})
+]
+Region = Annotated[
+    str, AfterValidator(_one_of(REGIONS)), WithJsonSchema({"type": "string", "enum": REGIONS})
+]
+
+
 class BusinessPatch(BaseModel):
     """The fields to change (the others are left as they are)."""
 
-    name: str | None = None
-    phone: str | None = None
-    timezone: str | None = None
-    locale: str | None = None
-    region: str | None = None
+    name: Annotated[str, Field(max_length=200, pattern=r"\S")] | None = None
+    phone: Phone | None = None
+    timezone: Zone | None = None
+    locale: Literal["he", "en"] | None = None
+    region: Region | None = None
     hours: Hours | None = None
-    closed_dates: list[date] | None = None
+    closed_dates: Annotated[list[IsoDate], Field(max_length=MAX_CLOSED_DATES)] | None = None
 
 
 def _out(business: Business) -> BusinessOut:
@@ -53,7 +91,7 @@ def _out(business: Business) -> BusinessOut:
         timezone=business.timezone,
         locale=business.locale,
         region=business.default_region,
-        hours={day: [(a, b) for a, b in ranges] for day, ranges in business.business_hours.items()},
+        hours={day: [[a, b] for a, b in ranges] for day, ranges in business.business_hours.items()},
         closed_dates=[date.fromisoformat(d) for d in business.closed_dates],
         webhooks=business_settings.webhook_urls(get_settings().public_base_url),
     )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from crm_app.api.deps import CurrentPrincipal
-from crm_app.api.downloads import download_headers
+from crm_app.api.deps import MAX_ID, CurrentPrincipal, IsoDate, RowId
+from crm_app.api.downloads import download_headers, file_answer
+from crm_app.api.leads import CURSOR
 from crm_app.db import unit_of_work
 from crm_app.jobs.queue import enqueue_pipeline
 from crm_app.models import Call, Lead
@@ -19,6 +20,9 @@ from crm_app.services.call_pipeline import STEPS, reset_failed
 from crm_app.services.errors import NotFound
 
 router = APIRouter(prefix="/calls", tags=["calls"])
+_STATUS = "|".join(call_query.STATUSES)
+STATUSES_PATTERN = f"^(({_STATUS})(,({_STATUS}))*)?$"
+PHONE_PATTERN = r"^([0-9+()\-. ]*[0-9][0-9+()\-. ]*)?$"
 
 
 class Utterance(BaseModel):
@@ -140,20 +144,33 @@ def call_detail(call: Call, lead_name: str) -> CallDetail:
 
 @router.get("", response_model=CallList)
 def list_calls(
-    request: Request,
     principal: CurrentPrincipal,
-    q: Annotated[str, Query(description="a phone number or part of one")] = "",
-    lead_id: int | None = None,
-    direction: Annotated[str, Query(description="inbound or outbound")] = "",
-    status: Annotated[str, Query(description="call statuses, comma separated")] = "",
-    from_: Annotated[str, Query(alias="from", description="first day, 2026-11-01")] = "",
-    to: Annotated[str, Query(description="last day, 2026-11-30")] = "",
+    q: Annotated[
+        str,
+        Query(max_length=40, pattern=PHONE_PATTERN, description="a phone number or part of one"),
+    ] = "",
+    lead_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    direction: Literal["inbound", "outbound"] | None = None,
+    status: Annotated[
+        str, Query(pattern=STATUSES_PATTERN, description="call statuses, comma separated")
+    ] = "",
+    from_: Annotated[IsoDate | None, Query(alias="from", description="first day")] = None,
+    to: Annotated[IsoDate | None, Query(description="last day")] = None,
     has_recording: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=call_query.MAX_LIMIT)] = call_query.DEFAULT_LIMIT,
-    cursor: str = "",
+    cursor: Annotated[str, CURSOR] = "",
 ) -> CallList:
     """The business's calls, newest first, filtered and paged in the database."""
-    filters = call_query.parse_filters(dict(request.query_params))
+    params = {
+        "q": q,
+        "lead_id": "" if lead_id is None else str(lead_id),
+        "direction": direction or "",
+        "status": status,
+        "from": from_.isoformat() if from_ else "",
+        "to": to.isoformat() if to else "",
+        "has_recording": "" if has_recording is None else str(has_recording).lower(),
+    }
+    filters = call_query.parse_filters(params)
     with unit_of_work(read_only=True) as session:
         page = call_query.fetch_page(
             session, principal=principal, filters=filters, cursor=cursor or None, limit=limit
@@ -176,15 +193,19 @@ def _lead_name(call: Call) -> str:
 
 
 @router.get("/{call_id}", response_model=CallDetail)
-def get_call(call_id: int, principal: CurrentPrincipal) -> CallDetail:
+def get_call(call_id: RowId, principal: CurrentPrincipal) -> CallDetail:
     """One call: times, recording metadata, transcript, summary, pipeline steps."""
     with unit_of_work(read_only=True) as session:
         call = calls.get_call(session, principal=principal, call_id=call_id)
     return call_detail(call, _lead_name(call))
 
 
-@router.get("/{call_id}/recording", response_class=FileResponse)
-def recording(call_id: int, principal: CurrentPrincipal) -> FileResponse:
+@router.get(
+    "/{call_id}/recording",
+    response_class=FileResponse,
+    responses=file_answer("audio/wav", description="the recording (Range supported)"),
+)
+def recording(call_id: RowId, principal: CurrentPrincipal) -> FileResponse:
     """The call's recording (WAV; ``Range`` for seeking), from private storage."""
     with unit_of_work(read_only=True) as session:
         call = calls.get_call(session, principal=principal, call_id=call_id)
@@ -198,7 +219,7 @@ def recording(call_id: int, principal: CurrentPrincipal) -> FileResponse:
 
 
 @router.post("/{call_id}/pipeline/retry", response_model=RerunOut, status_code=202)
-def rerun_failed(call_id: int, principal: CurrentPrincipal) -> RerunOut:
+def rerun_failed(call_id: RowId, principal: CurrentPrincipal) -> RerunOut:
     """Run the failed post-call steps again (owners and admins)."""
     with unit_of_work() as session:
         steps = reset_failed(session, principal=principal, call_id=call_id)

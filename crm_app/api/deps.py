@@ -8,9 +8,12 @@ stops cross-site posts; this is a second lock).
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
+from pydantic import BeforeValidator, Field
 
 from crm_app.db import unit_of_work
 from crm_app.services import auth
@@ -19,6 +22,42 @@ from crm_app.services.errors import AuthenticationFailed, PermissionDenied
 from crm_app.settings import get_settings
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Ids are BIGINT, and JSON numbers are exact up to 2**53 (JavaScript's safe integers, and the
+# doubles that schema validators compare with): a larger id is refused (422), never sent to SQL.
+MAX_ID = 2**53 - 1
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
+"""A row id in a path: 1 .. 2**63-1."""
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer: a number without a fraction (``3.0`` is one), never a string or a bool."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("an integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("an integer")
+        return int(value)
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""An integer in a JSON body as JSON Schema means it (put it after the ``Field`` bounds)."""
+
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), JSON_INTEGER]
+"""A row id in a request body."""
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: object) -> object:
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("a date like 2026-11-28")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A calendar date written as ``YYYY-MM-DD`` only (not a number of seconds)."""
 
 
 def client_ip(request: Request) -> str:

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from crm_app.api.openapi import allowed_methods
 from crm_app.services.errors import DomainError, Throttled
 
 _HTTP_CODES = {
@@ -44,10 +45,16 @@ async def _domain(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, headers, **extra)
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # Allow names every method of the path, not one route's
+        allowed = ", ".join(allowed_methods(request.app, request.scope))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allowed})
+        headers["Allow"] = allowed
     code = _HTTP_CODES.get(exc.status_code, "error")
-    return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+    return error_response(exc.status_code, code, str(exc.detail), headers)
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from crm_app.api.deps import CurrentPrincipal, client_ip
-from crm_app.api.downloads import EXPORT_MEDIA, download_headers
+from crm_app.api.deps import CurrentPrincipal, RowId, client_ip
+from crm_app.api.downloads import EXPORT_MEDIA, download_headers, file_answer
 from crm_app.db import unit_of_work
 from crm_app.models import ExportJob
 from crm_app.services import export_jobs, lead_query, storage
@@ -66,7 +66,7 @@ def export_out(job: ExportJob) -> ExportOut:
 def start_export(body: ExportIn, request: Request, principal: CurrentPrincipal) -> ExportOut:
     """Start an export in the background; poll it, then download its file."""
     filters = lead_query.parse_filters(body.filters)
-    export_jobs.purge_old(business_id=principal.business_id)
+    export_jobs.expire_old(business_id=principal.business_id)
     with unit_of_work() as session:
         job = export_jobs.start_job(session, principal=principal, filters=filters, fmt=body.format)
     assert job.id is not None
@@ -85,17 +85,21 @@ def start_export(body: ExportIn, request: Request, principal: CurrentPrincipal) 
 
 
 @router.get("/{job_id}", response_model=ExportOut)
-def get_export(job_id: int, principal: CurrentPrincipal) -> ExportOut:
+def get_export(job_id: RowId, principal: CurrentPrincipal) -> ExportOut:
     """An export's progress."""
     with unit_of_work() as session:
         return export_out(export_jobs.get_job(session, principal=principal, job_id=job_id))
 
 
-@router.get("/{job_id}/file", response_class=FileResponse)
-def download_export(job_id: int, principal: CurrentPrincipal) -> FileResponse:
+@router.get(
+    "/{job_id}/file", response_class=FileResponse, responses=file_answer(*EXPORT_MEDIA.values())
+)
+def download_export(job_id: RowId, principal: CurrentPrincipal) -> FileResponse:
     """The finished export's file."""
     with unit_of_work() as session:
         job = export_jobs.get_job(session, principal=principal, job_id=job_id)
+    if job.status == export_jobs.EXPIRED:
+        raise NotFound("the export has expired; export again")
     if job.status != "done" or not job.storage_key or not storage.exists(job.storage_key):
         raise NotFound("the export is not ready")
     return FileResponse(

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from crm_app.api.deps import resolve_request
 from crm_app.api.errors import error_response
 from crm_app.api.limits import route_path
+from crm_app.api.openapi import allowed_methods
 from crm_app.services.errors import PermissionDenied
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -35,6 +36,7 @@ class CredentialsFirst:
             scope["type"] == "http"
             and scope["method"] in _BODY_METHODS
             and route_path(scope) not in _OPEN_PATHS
+            and scope["method"] in allowed_methods(scope["app"], scope)  # else the 405 says so
         ):
             try:
                 principal = await run_in_threadpool(resolve_request, Request(scope))

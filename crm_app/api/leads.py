@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from crm_app.api.deps import CurrentPrincipal, client_ip
-from crm_app.api.downloads import EXPORT_MEDIA, download_headers
+from crm_app.api.deps import MAX_ID, BodyId, CurrentPrincipal, IsoDate, RowId, client_ip
+from crm_app.api.downloads import EXPORT_MEDIA, download_headers, file_answer
 from crm_app.api.streaming import spooled, stream_writer
 from crm_app.db import unit_of_work
 from crm_app.models import Lead, LeadSource, Role
 from crm_app.services import exports, lead_query, leads, statuses
+from crm_app.services.accounts import EMAIL_PATTERN
 from crm_app.services.auth import Principal, require_role
-from crm_app.services.errors import NotFound
+from crm_app.services.errors import InvalidInput, NotFound
 from crm_app.services.leads import LeadChanges
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -66,26 +69,40 @@ class LeadList(BaseModel):
     prev_cursor: str | None
 
 
+Phone = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        description="E.164, or a national number of the business's region",
+        json_schema_extra={"format": "phone"},
+    ),
+]
+
+
+Email = Annotated[str, Field(max_length=254, pattern=f"^$|{EMAIL_PATTERN}")]
+
+
 class LeadIn(BaseModel):
     """A new lead."""
 
-    phone: str
+    phone: Phone
     name: str = ""
-    email: str = ""
+    email: Email = ""
     city: str = ""
     source: LeadSource = LeadSource.MANUAL
-    owner_id: int | None = None
+    owner_id: BodyId | None = None
 
 
 class LeadPatch(BaseModel):
     """Fields to change; omitted fields stay. ``owner_id: null`` unassigns."""
 
     name: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    phone: Phone | None = None
+    email: Email | None = None
     city: str | None = None
     source: LeadSource | None = None
-    owner_id: int | None = None
+    owner_id: BodyId | None = None
 
 
 class StatusChangeIn(BaseModel):
@@ -125,32 +142,73 @@ def _lead_out(session: Session, principal: Principal, lead_id: int) -> LeadOut:
     return _row_out(row)
 
 
-def _filters(request: Request) -> lead_query.LeadFilters:
-    return lead_query.parse_filters(dict(request.query_params))
+Sort = Literal[
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "name",
+    "-name",
+    "status",
+    "-status",
+    "source",
+    "-source",
+]
+_SOURCE = "|".join(s.value for s in LeadSource)
+SOURCES_PATTERN = f"^(({_SOURCE})(,({_SOURCE}))*)?$"
+CURSOR = Query(
+    max_length=2048,
+    json_schema_extra={"format": "cursor"},
+    description="a next_cursor or prev_cursor of this list (opaque)",
+)
+
+
+def lead_filters(
+    q: Annotated[str, Query(max_length=100, pattern="^[^\\x00]*$")] = "",
+    status: Annotated[
+        str,
+        Query(max_length=500, pattern="^[^\\x00]*$", description="status keys, comma separated"),
+    ] = "",
+    source: Annotated[
+        str, Query(pattern=SOURCES_PATTERN, description="sources, comma separated")
+    ] = "",
+    owner: Annotated[
+        Literal["me", "unassigned"] | Annotated[int, Field(ge=1, le=MAX_ID)] | None,
+        Query(description="me, unassigned or a user id"),
+    ] = None,
+    created_from: IsoDate | None = None,
+    created_to: IsoDate | None = None,
+    sort: Annotated[Sort, Query(description="a column; - first for descending")] = "-created_at",
+) -> lead_query.LeadFilters:
+    """The list's filters as query parameters (the list and the export share them)."""
+    params = {
+        "q": q,
+        "status": status,
+        "source": source,
+        "owner": "" if owner is None else str(owner),
+        "created_from": created_from.isoformat() if created_from else "",
+        "created_to": created_to.isoformat() if created_to else "",
+        "sort": sort,
+    }
+    return lead_query.parse_filters(params)
+
+
+Filters = Annotated[lead_query.LeadFilters, Depends(lead_filters)]
 
 
 @router.get("", response_model=LeadList)
 def list_leads(
-    request: Request,
     principal: CurrentPrincipal,
-    q: str = "",
-    status: Annotated[str, Query(description="status keys, comma separated")] = "",
-    source: Annotated[str, Query(description="sources, comma separated")] = "",
-    owner: Annotated[str, Query(description="me, unassigned or a user id")] = "",
-    created_from: str = "",
-    created_to: str = "",
-    sort: Annotated[
-        str, Query(description=f"one of {lead_query.SORTS}, - to reverse")
-    ] = "-created_at",
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=lead_query.MAX_LIMIT)] = lead_query.DEFAULT_LIMIT,
-    cursor: str = "",
+    cursor: Annotated[str, CURSOR] = "",
 ) -> LeadList:
     """List the business's leads: search, filters, sort and keyset pages."""
     with unit_of_work() as session:
         page = lead_query.fetch_page(
             session,
             principal=principal,
-            filters=_filters(request),
+            filters=filters,
             cursor=cursor or None,
             limit=limit,
         )
@@ -163,10 +221,21 @@ def list_leads(
     )
 
 
+@contextlib.contextmanager
+def _unknown_owner_not_found() -> Iterator[None]:
+    """An ``owner_id`` that is no user of this business is not found, like any other id."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if exc.field != "owner_id":
+            raise
+        raise NotFound(exc.message, key=exc.key) from exc
+
+
 @router.post("", response_model=LeadOut, status_code=201)
 def create_lead(body: LeadIn, principal: CurrentPrincipal) -> LeadOut:
     """Create a lead; 409 (with ``existing_id``) when its phone is already a lead."""
-    with unit_of_work() as session:
+    with _unknown_owner_not_found(), unit_of_work() as session:
         lead = leads.create_lead(
             session,
             business_id=principal.business_id,
@@ -181,15 +250,17 @@ def create_lead(body: LeadIn, principal: CurrentPrincipal) -> LeadOut:
         return _lead_out(session, principal, lead.id)
 
 
-@router.get("/export", response_class=StreamingResponse, responses={403: {}})
+@router.get(
+    "/export", response_class=StreamingResponse, responses=file_answer(*EXPORT_MEDIA.values())
+)
 def export_leads(
     request: Request,
     principal: CurrentPrincipal,
+    filters: Filters,
     format: Literal["xlsx", "csv"] = "xlsx",  # noqa: A002  (the public parameter's name)
 ) -> StreamingResponse:
     """Export the listed leads (same filters and sort) as XLSX or CSV; owners and admins."""
     require_role(principal, Role.OWNER, Role.ADMIN)
-    filters = _filters(request)
     locale, ip = principal.locale, client_ip(request)
 
     def produce(out: IO[bytes]) -> None:
@@ -205,16 +276,16 @@ def export_leads(
     )
 
 
-@router.get("/{lead_id}", response_model=LeadOut)
-def get_lead(lead_id: int, principal: CurrentPrincipal) -> LeadOut:
+@router.get("/{lead_id:int}", response_model=LeadOut)
+def get_lead(lead_id: RowId, principal: CurrentPrincipal) -> LeadOut:
     """One lead; another business's id is 404."""
     with unit_of_work() as session:
         leads.get_lead(session, principal=principal, lead_id=lead_id)
         return _lead_out(session, principal, lead_id)
 
 
-@router.patch("/{lead_id}", response_model=LeadOut)
-def patch_lead(lead_id: int, body: LeadPatch, principal: CurrentPrincipal) -> LeadOut:
+@router.patch("/{lead_id:int}", response_model=LeadOut)
+def patch_lead(lead_id: RowId, body: LeadPatch, principal: CurrentPrincipal) -> LeadOut:
     """Edit a lead's fields (validated like creation)."""
     sent = body.model_fields_set
     changes = LeadChanges(
@@ -226,18 +297,23 @@ def patch_lead(lead_id: int, body: LeadPatch, principal: CurrentPrincipal) -> Le
         owner_id=body.owner_id,
         clear_owner="owner_id" in sent and body.owner_id is None,
     )
-    with unit_of_work() as session:
+    with _unknown_owner_not_found(), unit_of_work() as session:
         leads.update_lead(session, principal=principal, lead_id=lead_id, changes=changes)
     with unit_of_work() as session:
         return _lead_out(session, principal, lead_id)
 
 
-@router.post("/{lead_id}/status", response_model=LeadOut)
-def change_status(lead_id: int, body: StatusChangeIn, principal: CurrentPrincipal) -> LeadOut:
+@router.post("/{lead_id:int}/status", response_model=LeadOut)
+def change_status(lead_id: RowId, body: StatusChangeIn, principal: CurrentPrincipal) -> LeadOut:
     """Move a lead to another status; history and audit are written with it."""
     with unit_of_work() as session:
         lead: Lead = leads.get_lead(session, principal=principal, lead_id=lead_id)
-        status = statuses.status_by_key(session, business_id=principal.business_id, key=body.status)
+        try:
+            status = statuses.status_by_key(
+                session, business_id=principal.business_id, key=body.status
+            )
+        except InvalidInput as exc:  # a status this business does not have
+            raise NotFound(exc.message, key=exc.key) from exc
         assert status.id is not None
         leads.change_status(
             session, principal=principal, lead=lead, status_id=status.id, reason=body.reason

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from crm_app.api.deps import CurrentPrincipal
-from crm_app.api.downloads import download_headers
+from crm_app.api.deps import CurrentPrincipal, RowId
+from crm_app.api.downloads import download_headers, file_answer
 from crm_app.db import unit_of_work
 from crm_app.services import attachments, notes, storage
 from crm_app.services.auth import Principal
@@ -79,7 +79,7 @@ Files = Annotated[list[UploadFile], File(description="0..n files")]
 
 
 @router.get("/leads/{lead_id}/notes", response_model=list[NoteOut])
-def list_notes(lead_id: int, principal: CurrentPrincipal) -> list[NoteOut]:
+def list_notes(lead_id: RowId, principal: CurrentPrincipal) -> list[NoteOut]:
     """The lead's notes, newest first, with their files."""
     with unit_of_work() as session:
         found = notes.list_notes(session, principal=principal, lead_id=lead_id)
@@ -88,7 +88,7 @@ def list_notes(lead_id: int, principal: CurrentPrincipal) -> list[NoteOut]:
 
 @router.post("/leads/{lead_id}/notes", response_model=NoteOut, status_code=201)
 def add_note(
-    lead_id: int,
+    lead_id: RowId,
     principal: CurrentPrincipal,
     text: Annotated[str, Form()] = "",
     files: Files = [],  # noqa: B006  (FastAPI's form default)
@@ -107,11 +107,14 @@ def add_note(
 
 @router.patch("/notes/{note_id}", response_model=NoteOut)
 def edit_note(
-    note_id: int,
+    note_id: RowId,
     principal: CurrentPrincipal,
     text: Annotated[str | None, Form()] = None,
     files: Files = [],  # noqa: B006
-    remove: Annotated[list[str], Form(description="attachment ids to remove")] = [],  # noqa: B006
+    remove: Annotated[
+        list[Annotated[str, Field(pattern="^[0-9a-f]{32}$")]],
+        Form(description="attachment ids to remove"),
+    ] = [],  # noqa: B006
     base_version: Annotated[int | None, Form()] = None,
 ) -> NoteOut:
     """Change the text, add files, remove files (merged with concurrent edits)."""
@@ -129,7 +132,7 @@ def edit_note(
 
 
 @router.delete("/notes/{note_id}", status_code=204)
-def delete_note(note_id: int, principal: CurrentPrincipal) -> Response:
+def delete_note(note_id: RowId, principal: CurrentPrincipal) -> Response:
     """Delete a note and, after the commit, its files."""
     with unit_of_work() as session:
         removed = notes.delete_note(session, principal=principal, note_id=note_id)
@@ -137,8 +140,15 @@ def delete_note(note_id: int, principal: CurrentPrincipal) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/files/{attachment_id}", response_class=FileResponse, tags=["files"])
-def download(attachment_id: str, principal: CurrentPrincipal) -> FileResponse:
+@router.get(
+    "/files/{attachment_id}",
+    response_class=FileResponse,
+    tags=["files"],
+    responses=file_answer("*/*", description="the file (Range supported)"),
+)
+def download(
+    attachment_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$")], principal: CurrentPrincipal
+) -> FileResponse:
     """A note file's bytes (Range supported); inline only for types that cannot run code."""
     with unit_of_work() as session:
         _note, attachment = notes.find_attachment(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from crm_app.api import browser_auth
@@ -25,6 +25,13 @@ from voice_bridge.app import create_bridge  # the bridge never imports reflex
 
 async def _no_public_uploads(_: Request) -> Response:
     return JSONResponse({"error": {"code": "not_found", "message": "not found"}}, status_code=404)
+
+
+async def _not_found(request: Request, _: Exception) -> Response:
+    """A path no route takes (a newline in it, say): under ``/api/`` the API's error body."""
+    if request.url.path.startswith("/api/"):
+        return await _no_public_uploads(request)
+    return PlainTextResponse("Not Found", status_code=404)
 
 
 def backend_routes(bridge: Starlette) -> list[BaseRoute]:
@@ -46,6 +53,8 @@ def create_backend(bridge: Starlette | None = None) -> Starlette:
     """
     bridge = bridge or create_bridge()
     middleware = [Middleware(SecurityHeaders), Middleware(BodySizeLimit)]
-    backend = Starlette(routes=backend_routes(bridge), middleware=middleware)
+    backend = Starlette(
+        routes=backend_routes(bridge), middleware=middleware, exception_handlers={404: _not_found}
+    )
     backend.state.bridge = bridge.state.bridge
     return backend

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field, StrictBool
 
-from crm_app.api.deps import CurrentPrincipal, client_ip
+from crm_app.api.deps import MAX_ID, CurrentPrincipal, IsoDate, RowId, client_ip
 from crm_app.db import unit_of_work
 from crm_app.models import Role, User
 from crm_app.services import api_tokens, audit, mail, team
+from crm_app.services.accounts import EMAIL_PATTERN
+from crm_app.services.errors import NotFound
 from crm_app.settings import get_settings
 
 router = APIRouter(tags=["team"])
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class UserOut(BaseModel):
@@ -33,7 +34,7 @@ class UserOut(BaseModel):
 class UserIn(BaseModel):
     """A user to invite; they set their own password through the link."""
 
-    email: str
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
     name: str = ""
     role: Role = Role.AGENT
     locale: str = Field(default="he", pattern="^(he|en)$")
@@ -54,7 +55,7 @@ class UserPatch(BaseModel):
     """A role or an active flag to change."""
 
     role: Role | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class TokenOut(BaseModel):
@@ -72,7 +73,7 @@ class TokenOut(BaseModel):
 class TokenIn(BaseModel):
     """A token to create, acting as the caller."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
 
 
 class NewToken(BaseModel):
@@ -156,7 +157,7 @@ def invite_user(new: UserIn, request: Request, principal: CurrentPrincipal) -> I
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def patch_user(
-    patch: UserPatch, request: Request, principal: CurrentPrincipal, user_id: Id
+    patch: UserPatch, request: Request, principal: CurrentPrincipal, user_id: RowId
 ) -> UserOut:
     """Change a user's role or deactivate (or reactivate) them."""
     ip = client_ip(request)
@@ -170,7 +171,7 @@ def patch_user(
         for found, seen in team.list_users(session, principal=principal):
             if found.id == user_id:
                 return _user(found, seen)
-    raise AssertionError("the user was just changed")
+    raise NotFound("no such user", key="errors.user_not_found")
 
 
 def _token(view: api_tokens.TokenView) -> TokenOut:
@@ -196,7 +197,7 @@ def create_token(new: TokenIn, request: Request, principal: CurrentPrincipal) ->
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(request: Request, principal: CurrentPrincipal, token_id: Id) -> Response:
+def revoke_token(request: Request, principal: CurrentPrincipal, token_id: RowId) -> Response:
     """Revoke a token: its next request is refused."""
     with unit_of_work() as session:
         api_tokens.revoke_token(
@@ -208,11 +209,11 @@ def revoke_token(request: Request, principal: CurrentPrincipal, token_id: Id) ->
 @router.get("/audit", response_model=AuditList)
 def list_audit(
     principal: CurrentPrincipal,
-    actor_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: Annotated[str, Query(max_length=60, pattern=r"^[a-z_.]*$")] = "",
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
-    cursor: Annotated[str, Query(max_length=80)] = "",
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
+    cursor: Annotated[str, Query(max_length=80, json_schema_extra={"format": "audit-cursor"})] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditList:
     """The audit log, filtered by user, action (or family: ``user``) and dates."""

@@ -557,4 +557,6 @@ MESSAGES: dict[str, str] = {
         "Hello {name},\n\nChoose a new password for {business}'s CRM here:\n\n{url}\n\n"
         "The link works once, until {expires}. If you did not expect it, tell your administrator."
     ),
+    # API and holes
+    "login.error.throttled_later": "Too many failed attempts. Try again later.",
 }

@@ -539,4 +539,6 @@ MESSAGES: dict[str, str] = {
         "שלום {name},\n\nלבחירת סיסמה חדשה במערכת ה-CRM של {business}:\n\n{url}\n\n"
         "הקישור עובד פעם אחת, עד {expires}. אם לא ביקשת אותו, ספר/י למנהל העסק."
     ),
+    # API and holes
+    "login.error.throttled_later": "יותר מדי ניסיונות כושלים. נסו שוב מאוחר יותר.",
 }

@@ -1,28 +1,41 @@
 """The procrastinate tasks (Postgres): what ``python -m crm_app worker`` runs.
 
-One task, ``crm:call_pipeline``. Jobs of a call share a procrastinate
+Two tasks. ``crm:call_pipeline``: jobs of a call share a procrastinate
 ``lock``, so two runs of one call never overlap; a queueing lock keeps at
 most one waiting run per call and kind. The "final" run that goes on without
 a late recording is deferred at a lower priority, so a recording callback's
-run is never stuck behind it.
+run is never stuck behind it. ``crm:purge_exports`` runs every hour (a
+periodic task: the workers' periodic deferrer queues it once per tick, however
+many workers there are) and expires exports older than ``EXPORT_RETENTION_DAYS``.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import procrastinate
 from sqlalchemy.engine import make_url
 
 from crm_app.jobs import config
 from crm_app.jobs.pipeline import run_pipeline
+from crm_app.services import export_jobs
 
 QUEUE = "calls"
+MAINTENANCE_QUEUE = "maintenance"
+QUEUES = [QUEUE, MAINTENANCE_QUEUE]  # what a worker runs
 TASK = "crm:call_pipeline"
+PURGE_CRON = "17 * * * *"  # hourly
 RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=3)
 
 
 def call_pipeline(call_id: int, final: bool = False) -> None:
     """Run the post-call pipeline of one call (retried by procrastinate on any error)."""
     run_pipeline(call_id, final=final, config=config.current())
+
+
+def purge_exports(timestamp: int) -> int:
+    """Expire the exports that are older than ``EXPORT_RETENTION_DAYS`` (periodic)."""
+    return export_jobs.expire_old(now=datetime.fromtimestamp(timestamp, UTC))
 
 
 def conninfo(database_url: str) -> str:
@@ -40,6 +53,8 @@ def build_app(connector: procrastinate.BaseConnector) -> procrastinate.App:
     """
     blueprint = procrastinate.Blueprint()
     blueprint.task(name="call_pipeline", queue=QUEUE, retry=RETRY)(call_pipeline)
+    purge = blueprint.task(name="purge_exports", queue=MAINTENANCE_QUEUE)(purge_exports)
+    blueprint.periodic(cron=PURGE_CRON)(purge)
     app = procrastinate.App(connector=connector)
     app.add_tasks_from(blueprint, namespace="crm")
     return app

@@ -51,7 +51,7 @@ async def work(
         checker = asyncio.create_task(retry_stalled(app, settings.jobs_stalled_seconds))
         try:
             await app.run_worker_async(
-                queues=queues or [tasks.QUEUE],
+                queues=queues or tasks.QUEUES,
                 name=f"{socket.gethostname()}-worker",
                 concurrency=concurrency or settings.jobs_concurrency,
                 update_heartbeat_interval=settings.jobs_heartbeat_seconds,

@@ -228,7 +228,7 @@ class ExportJob(SQLModel, table=True):
     filters: dict[str, Any] = Field(
         default_factory=dict, sa_column=sa.Column(json_type(), nullable=False)
     )
-    status: str = Field(default="running", max_length=16)  # running | done | failed
+    status: str = Field(default="running", max_length=16)  # running | done | failed | expired
     total_rows: int = Field(default=0)
     done_rows: int = Field(default=0)
     storage_key: str | None = Field(default=None, max_length=200)

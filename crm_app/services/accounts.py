@@ -13,7 +13,10 @@ from crm_app.services.passwords import hash_password
 from crm_app.services.phones import normalize_phone
 from crm_app.services.statuses import seed_default_statuses
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NOT_IN_EMAIL = r"@\s\x00-\x1f\x7f\x85\ufeff"  # spaces and controls, in every regex dialect
+EMAIL_PATTERN = rf"^[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+$"
+"""What an email address looks like (the API documents the same pattern)."""
+_EMAIL = re.compile(EMAIL_PATTERN)
 LOCALES = ("he", "en")
 
 

@@ -39,7 +39,16 @@ DEFAULT_COLLECT: list[dict[str, str]] = [{"key": key} for key in BUILTIN_FIELDS]
 class CollectField(BaseModel):
     """Something the agent asks every caller: a built-in field, or one the owner named."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={  # what the validator below checks, for API clients
+            "anyOf": [
+                {"properties": {"key": {"enum": list(BUILTIN_FIELDS)}}},
+                {"required": ["label"], "properties": {"label": {"pattern": r"\S"}}},
+            ]
+        },
+    )
 
     key: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_-]*$")
     label: str = Field(default="", max_length=80)
@@ -60,7 +69,10 @@ class AgentSettings(BaseModel):
     greeting: str = Field(default="", max_length=500)
     voice: Literal[VOICES] = "marin"  # type: ignore[valid-type]
     locale: Literal["", "he", "en"] = ""  # "": the business's language
-    collect: tuple[CollectField, ...] = tuple(CollectField(**f) for f in DEFAULT_COLLECT)
+    collect: tuple[CollectField, ...] = Field(
+        default=tuple(CollectField(**f) for f in DEFAULT_COLLECT),
+        description="what to ask every caller; each key once",
+    )
     books_appointments: bool = False
     slot_minutes: int = Field(default=30, ge=5, le=240)
     booking_window_days: int = Field(default=30, ge=1, le=365)

@@ -21,7 +21,7 @@ import puremagic
 
 from crm_app.models import utcnow
 from crm_app.services import storage
-from crm_app.services.errors import InvalidInput, PayloadTooLarge
+from crm_app.services.errors import Conflict, InvalidInput, PayloadTooLarge
 from crm_app.settings import get_settings
 
 Attachment = dict[str, Any]
@@ -128,12 +128,18 @@ def check_allowed(name: str, content_type: str) -> None:
 
 
 def check_count(existing: int, adding: int) -> None:
-    """At most ``MAX_FILES_PER_NOTE`` files on one note."""
+    """At most ``MAX_FILES_PER_NOTE`` files on one note.
+
+    Raises:
+        InvalidInput: more files are sent at once than a note may have.
+        Conflict: with the files the note already has, there would be too many.
+    """
     limit = get_settings().max_files_per_note
+    message = f"a note may have at most {limit} files"
+    if adding > limit:
+        raise InvalidInput(message, field="files", key="errors.too_many_files")
     if existing + adding > limit:
-        raise InvalidInput(
-            f"a note may have at most {limit} files", field="files", key="errors.too_many_files"
-        )
+        raise Conflict(message, key="errors.too_many_files")
 
 
 def _limited(chunks: Iterable[bytes], limit: int, digest: Any, head: bytearray) -> Iterator[bytes]:

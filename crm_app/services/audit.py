@@ -91,8 +91,11 @@ def _cursor(event: AuditEvent) -> str:
 
 def _after(cursor: str) -> tuple[datetime, int]:
     try:
-        stamp, _, event_id = cursor.partition("|")
-        return datetime.fromisoformat(stamp), int(event_id)
+        text, _, raw_id = cursor.partition("|")
+        stamp, event_id = datetime.fromisoformat(text), int(raw_id)
+        if stamp.tzinfo is None or not 0 < event_id < 2**63:
+            raise ValueError("not one of our cursors")
+        return stamp, event_id
     except ValueError as exc:
         raise InvalidInput("this cursor is not valid", field="cursor", key="errors.cursor") from exc
 

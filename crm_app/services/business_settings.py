@@ -49,7 +49,7 @@ def check_hours(hours: Hours) -> Hours:
             raise InvalidInput(f"{day!r} is not a weekday", field="hours", key="errors.hours")
         if len(ranges) > MAX_RANGES_A_DAY:
             raise InvalidInput("too many ranges in one day", field="hours", key="errors.hours")
-        parsed = sorted(_range(r) for r in ranges)
+        parsed = sorted(r for r in map(_range, ranges) if r[0] != r[1])  # empty: nothing
         for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
             if start < end:
                 raise InvalidInput(f"{day}: ranges overlap", field="hours", key="errors.hours")
@@ -62,7 +62,7 @@ def _range(pair: Any) -> tuple[time, time]:
     if not (isinstance(pair, list | tuple) and len(pair) == 2):
         raise InvalidInput("a range is [start, end]", field="hours", key="errors.hours")
     start, end = (str(x) for x in pair)
-    if not (_TIME.match(start) and _TIME.match(end)) or start >= end:
+    if not (_TIME.match(start) and _TIME.match(end)) or start > end:
         raise InvalidInput(f"{start}-{end} is not a range", field="hours", key="errors.hours")
     return time.fromisoformat(start), time.fromisoformat(end)
 

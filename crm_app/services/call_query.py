@@ -23,6 +23,7 @@ from crm_app.services.lead_query import (
     day_start,
     decode_cursor,
     escape_like,
+    is_row_id,
     parse_date,
     split_values,
 )
@@ -60,7 +61,7 @@ def parse_filters(params: dict[str, str]) -> CallFilters:
     if any(s not in STATUSES for s in statuses):
         raise InvalidInput(f"status must be among {', '.join(STATUSES)}", "status")
     lead = (params.get("lead_id") or "").strip()
-    if lead and not lead.isdigit():
+    if lead and not is_row_id(lead):
         raise InvalidInput("lead_id must be a lead id", "lead_id")
     recording = (params.get("has_recording") or "").strip().lower()
     if recording not in ("", "true", "false", "1", "0", "yes", "no"):
@@ -130,7 +131,7 @@ class CallPage:
 
 def _cursor(call: Call, before: bool = False) -> str:
     assert call.id is not None
-    return Cursor(call.created_at, call.id, before).encode()
+    return Cursor(call.created_at, call.id, before, "created_at").encode()
 
 
 def fetch_page(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -14,9 +13,10 @@ from crm_app.services import exports, storage
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.errors import NotFound
 from crm_app.services.lead_query import LeadFilters, parse_filters
+from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
-KEEP_FOR = timedelta(days=1)
+EXPIRED = "expired"
 
 
 def start_job(
@@ -53,11 +53,8 @@ def run_job(*, job_id: int, principal: Principal, locale: str, ip: str = "") -> 
         fmt: exports.Format = "csv" if job.format == "csv" else "xlsx"
         filters = parse_filters(job.filters)
     key = storage.new_key("exports", f".{fmt}")
-    target = storage.path_for(key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
     try:
-        with partial.open("wb") as out:
+        with storage.atomic_writer(key) as out:
             rows = exports.export_leads(
                 principal=principal,
                 filters=filters,
@@ -67,11 +64,7 @@ def run_job(*, job_id: int, principal: Principal, locale: str, ip: str = "") -> 
                 progress=lambda n: _progress(job_id, n),
                 ip=ip,
             )
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
     except Exception as exc:
-        partial.unlink(missing_ok=True)
         logger.exception("export_failed job_id=%s", job_id)
         _finish(job_id, status="failed", error=str(exc)[:500])
         return
@@ -100,20 +93,27 @@ def get_job(session: Session, *, principal: Principal, job_id: int) -> ExportJob
     return job
 
 
-def purge_old(*, business_id: int) -> int:
-    """Delete exports older than a day: rows first, files after the commit."""
+def expire_old(*, business_id: int | None = None, now: datetime | None = None) -> int:
+    """Expire exports older than ``EXPORT_RETENTION_DAYS``: rows first, their files after.
+
+    The rows stay (the list shows the export as expired) but no longer name a
+    file; the files are deleted once that is committed, so no row ever points
+    at a missing file. Returns how many exports expired.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=get_settings().export_retention_days)
+    query = select(ExportJob).where(
+        col(ExportJob.created_at) < cutoff, col(ExportJob.status) != EXPIRED
+    )
+    if business_id is not None:
+        query = query.where(col(ExportJob.business_id) == business_id)
     with unit_of_work() as session:
-        old = list(
-            session.exec(
-                select(ExportJob).where(
-                    col(ExportJob.business_id) == business_id,
-                    col(ExportJob.created_at) < utcnow() - KEEP_FOR,
-                )
-            )
-        )
+        old = list(session.exec(query.with_for_update(skip_locked=True)))
         keys = [job.storage_key for job in old]
         for job in old:
-            session.delete(job)
+            job.status, job.storage_key = EXPIRED, None
+            session.add(job)
     for key in keys:
         storage.delete(key)
-    return len(keys)
+    if old:
+        logger.info("exports_expired count=%s", len(old))
+    return len(old)

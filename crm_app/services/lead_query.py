@@ -28,9 +28,10 @@ from crm_app.services.phones import search_digits
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 COUNT_CAP = 1000
+BIGINT_MAX = 2**63 - 1  # ids are BIGINT
 SORTS = ("created_at", "updated_at", "name", "status", "source")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
-_OWNER_ID = re.compile(r"^\d+$")
+_ROW_ID = re.compile(r"^[0-9]{1,19}$")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ def split_values(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
+def is_row_id(value: str) -> bool:
+    """Whether ``value`` is a row id: ASCII digits, 1 .. 2**63-1 (BIGINT)."""
+    return bool(_ROW_ID.match(value)) and 0 < int(value) <= BIGINT_MAX
+
+
 def parse_date(value: str | None, name: str) -> date | None:
     """An ISO date parameter, or None; ``InvalidInput`` names the parameter."""
     if not value:
@@ -100,12 +106,11 @@ def parse_filters(params: dict[str, str]) -> LeadFilters:
     if any(s not in known for s in sources):
         raise InvalidInput(f"source must be among {', '.join(sorted(known))}", "source")
     owner = (params.get("owner") or "").strip()
-    if owner and owner not in ("me", "unassigned") and not _OWNER_ID.match(owner):
+    if owner and owner not in ("me", "unassigned") and not is_row_id(owner):
         raise InvalidInput("owner must be me, unassigned or a user id", "owner")
-    try:
-        ids = tuple(int(i) for i in split_values(params.get("ids")))
-    except ValueError as exc:
-        raise InvalidInput("ids must be lead ids separated by commas", "ids") from exc
+    ids = split_values(params.get("ids"))
+    if not all(is_row_id(i) for i in ids):
+        raise InvalidInput("ids must be lead ids separated by commas", "ids")
     return LeadFilters(
         q=(params.get("q") or "").strip()[:100],
         statuses=split_values(params.get("status")),
@@ -114,7 +119,7 @@ def parse_filters(params: dict[str, str]) -> LeadFilters:
         created_from=parse_date(params.get("created_from"), "created_from"),
         created_to=parse_date(params.get("created_to"), "created_to"),
         sort=sort,
-        ids=ids,
+        ids=tuple(int(i) for i in ids),
     )
 
 
@@ -236,28 +241,65 @@ class Cursor:
     value: Any
     lead_id: int
     before: bool = False  # page backwards from here
+    sort_key: str = ""  # the order it is a position in
 
     def encode(self) -> str:
         """An opaque, URL-safe token."""
         value = self.value.isoformat() if isinstance(self.value, datetime) else self.value
-        raw = json.dumps([value, self.lead_id, self.before], ensure_ascii=False)
+        raw = json.dumps([value, self.lead_id, self.before, self.sort_key], ensure_ascii=False)
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str, sort_key: str) -> Cursor:
-    """Read a cursor made by :meth:`Cursor.encode`.
+_CURSOR_MAX_CHARS = 2048
+_TEXT_SORTS = ("name", "source")
+
+
+def _cursor_value(value: Any, sort_key: str) -> Any:
+    """The cursor's sort value, typed as the sorted column (``ValueError`` otherwise)."""
+    if sort_key in ("created_at", "updated_at"):
+        if not isinstance(value, str):
+            raise ValueError("a timestamp cursor holds an ISO string")
+        stamp = datetime.fromisoformat(value)
+        if stamp.tzinfo is None:
+            raise ValueError("a cursor's timestamp has a zone")
+        return stamp
+    if sort_key in _TEXT_SORTS and isinstance(value, str) and "\x00" not in value:
+        return value
+    if sort_key == "status" and type(value) is int and -(2**31) <= value < 2**31:
+        return value
+    raise ValueError(f"not a {sort_key} cursor")
+
+
+def decode_cursor(token: str, sort_key: str) -> Cursor | None:
+    """Read a cursor made by :meth:`Cursor.encode`; None for one of another order.
+
+    A cursor of the list in another order (the sort changed since) starts it
+    over from the first page. Anything else that is not one of ours (bad
+    base64 or JSON, the wrong shape, a value of another type than the sorted
+    column, an id outside BIGINT) is refused.
 
     Raises:
         InvalidInput: when the token is not one of ours.
     """
     try:
+        if len(token) > _CURSOR_MAX_CHARS:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        value, lead_id, before = json.loads(raw)
-        if sort_key in ("created_at", "updated_at"):
-            value = datetime.fromisoformat(value)
-        return Cursor(value, int(lead_id), bool(before))
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("the cursor is not valid; start from the first page", "cursor") from exc
+        decoded = json.loads(raw)
+        if not isinstance(decoded, list) or len(decoded) not in (3, 4):
+            raise ValueError("not a cursor")
+        value, lead_id, before, made_for = (*decoded, sort_key)[:4]
+        if type(lead_id) is not int or not 0 < lead_id <= BIGINT_MAX or type(before) is not bool:
+            raise ValueError("not a cursor")
+        if made_for not in SORTS:
+            raise ValueError("not a cursor")
+        if made_for != sort_key:
+            return None
+        return Cursor(_cursor_value(value, sort_key), lead_id, before, sort_key)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise InvalidInput(
+            "the cursor is not valid; start from the first page", "cursor", key="errors.cursor"
+        ) from exc
 
 
 def after(cursor: Cursor, filters: LeadFilters) -> ColumnElement[bool]:
@@ -283,7 +325,7 @@ class LeadPage:
 
 def _cursor_of(row: sa.Row[Any], filters: LeadFilters, before: bool = False) -> str:
     value = row.status_position if filters.sort_key == "status" else getattr(row, filters.sort_key)
-    return Cursor(value, row.id, before).encode()
+    return Cursor(value, row.id, before, filters.sort_key).encode()
 
 
 def fetch_page(

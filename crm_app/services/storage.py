@@ -3,23 +3,38 @@
 Bytes are written to a temporary file, fsynced and renamed into place, so a
 key either names a complete file or nothing. Keys are generated here, never
 taken from user input, and are resolved only inside the storage root.
+
+Everything stored is private to the server's user: files are created 0600 and
+directories 0700 (an existing root with wider permissions is tightened), so
+notes' files, recordings and exports are not readable by other local users.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from crm_app.settings import get_settings
 
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as 0700, or tighten it to 0700."""
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != DIR_MODE:
+        path.chmod(DIR_MODE)
+    return path
+
 
 def root() -> Path:
-    """The storage directory (created on first use)."""
-    path = get_settings().storage_dir.resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The storage directory (created 0700 on first use)."""
+    return private_dir(get_settings().storage_dir.resolve())
 
 
 def new_key(area: str, suffix: str = "") -> str:
@@ -37,17 +52,21 @@ def path_for(key: str) -> Path:
     return path
 
 
-def write_atomic(key: str, chunks: Iterable[bytes]) -> int:
-    """Write ``chunks`` to ``key`` atomically (temp file, fsync, rename); returns the size."""
+@contextlib.contextmanager
+def atomic_writer(key: str) -> Iterator[BinaryIO]:
+    """A handle whose bytes become ``key`` (0600) only when the block ends without error.
+
+    The bytes go to a temporary file beside the target, are fsynced and renamed
+    into place; on any exception the temporary file is removed and ``key``
+    names nothing.
+    """
     target = path_for(key)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _private_parents(target)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-    size = 0
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
-        with temporary.open("wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-                size += len(chunk)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
@@ -55,7 +74,23 @@ def write_atomic(key: str, chunks: Iterable[bytes]) -> int:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(key: str, chunks: Iterable[bytes]) -> int:
+    """Write ``chunks`` to ``key`` atomically (temp file, fsync, rename); returns the size."""
+    size = 0
+    with atomic_writer(key) as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+            size += len(chunk)
     return size
+
+
+def _private_parents(target: Path) -> None:
+    base = root()
+    for directory in reversed(target.parents):
+        if directory == base or base in directory.parents:
+            private_dir(directory)
 
 
 def _fsync_dir(directory: Path) -> None:

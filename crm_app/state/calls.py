@@ -20,6 +20,7 @@ from crm_app.services import call_query, calls, statuses
 from crm_app.services.auth import Principal
 from crm_app.services.call_pipeline import reset_failed
 from crm_app.services.errors import DomainError, NotFound
+from crm_app.services.lead_query import BIGINT_MAX, is_row_id
 from crm_app.state.call_views import (
     CallDetail,
     CallRow,
@@ -127,7 +128,7 @@ class CallsState(SessionState):
             self.rows, self.total = [], 0
             self.error = self._say(exc)
         events = [self._language_script()]
-        if call_id.isdigit():
+        if is_row_id(call_id):
             events.append(CallViewState.open_call(int(call_id)))  # type: ignore[operator]
         return events
 
@@ -235,6 +236,8 @@ class CallViewState(SessionState):
 
     def _open(self, call_id: int) -> EventSpec | None:
         try:
+            if not 0 < call_id <= BIGINT_MAX:
+                raise NotFound("no such call")
             self._show(self._me(), call_id)
         except NotFound:
             self.call, self.transcript, self.steps = CallDetail(), [], []

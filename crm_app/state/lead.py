@@ -70,7 +70,7 @@ class LeadState(SessionState):
 
     def _lead_id_from_url(self) -> int | None:
         match = _LEAD_PATH.match(self.router.url.path)
-        return int(match.group(1)) if match else None
+        return int(match.group(1)) if match and lead_query.is_row_id(match.group(1)) else None
 
     def _list_params(self) -> dict[str, str]:
         return dict(parse_qsl(self.router.url.query_parameters.get("from", "")))

@@ -79,7 +79,17 @@ def test_sixth_attempt_is_throttled_with_a_clear_message(client: TestClient) -> 
 
 
 @pytest.mark.parametrize(
-    "target", ["//evil.example/x", "https://evil.example", "/login?x=1", "\\\\evil"]
+    "target",
+    [
+        "//evil.example/x",
+        "https://evil.example",
+        "/login?x=1",
+        "\\\\evil",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/leads\r\nSet-Cookie: a=b",
+        "/leads//evil.example",
+    ],
 )
 def test_login_never_redirects_off_site(client: TestClient, target: str) -> None:
     tenant = make_tenant()

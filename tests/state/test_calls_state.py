@@ -158,3 +158,15 @@ async def test_the_panel_shows_which_agent_revision_answered(db: Database) -> No
     assert panel.call.agent_revision == "גרסה 3"
     panel.open_call(older.id)
     assert panel.call.agent_revision == "—"
+
+
+async def test_a_call_id_beyond_64_bits_is_not_found(db: Database) -> None:
+    tenant = make_tenant()
+    state = await state_for(
+        CallsState, path="/calls?call=36893488147419103231", cookie=session_cookie(tenant.agent)
+    )
+    events = state.load()
+    assert not any("open_call" in str(e) for e in events)
+    panel = await state_for(CallViewState, path="/calls", cookie=session_cookie(tenant.agent))
+    panel.open_call(2**65)
+    assert panel.notice != "" and panel.call.id in (0, None)

@@ -71,3 +71,12 @@ async def test_edit_shows_validation_errors_and_saves_valid_changes(db: Database
     with unit_of_work() as session:
         saved = session.get(Lead, lead.id)
     assert saved is not None and saved.phone_e164 == "+972527654321"
+
+
+async def test_a_lead_id_beyond_64_bits_in_the_url_is_not_found(db: Database) -> None:
+    tenant = make_tenant()
+    state = await state_for(
+        LeadState, path="/leads/36893488147419103231", cookie=session_cookie(tenant.agent)
+    )
+    state.load()
+    assert state.found is False
