@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -42,12 +43,27 @@ class Choice:
     label: str
 
 
+_CLOCK = re.compile(r"^\d{2}:\d{2}$")
+
+
 def _value(value: Any) -> str:
     if isinstance(value, list | tuple):
+        if len(value) == 2 and all(isinstance(v, str) and _CLOCK.match(v) for v in value):
+            return f"{value[0]}–{value[1]}"  # an opening range
         return ", ".join(_value(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={_value(v)}" for k, v in value.items() if v not in (None, ""))
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items() if v not in (None, ""))
     return str(value)
+
+
+def _changes(changed: dict[str, Any]) -> list[str]:
+    """``field: before → after`` for each ``field: [before, after]``."""
+    return [
+        f"{field}: {_value(pair[0]) or '∅'} → {_value(pair[1]) or '∅'}"
+        if isinstance(pair, list) and len(pair) == 2
+        else f"{field}: {_value(pair)}"
+        for field, pair in sorted(changed.items())
+    ]
 
 
 def describe(event: AuditEvent) -> str:
@@ -56,7 +72,12 @@ def describe(event: AuditEvent) -> str:
     Keys are sorted: the database (JSONB) keeps no order of its own.
     """
     details = sorted(event.details.items())
-    parts = [f"{k}: {_value(v)}" for k, v in details if v not in (None, "", [], {})]
+    parts: list[str] = []
+    for key, value in details:
+        if key == "changed" and isinstance(value, dict):
+            parts += _changes(value)
+        elif value not in (None, "", [], {}):
+            parts.append(f"{key}: {_value(value)}")
     if not parts and event.entity:
         parts = [f"{event.entity} #{event.entity_id}" if event.entity_id else event.entity]
     return " · ".join(parts)

@@ -161,3 +161,17 @@ def test_details_read_on_one_line() -> None:
     assert describe(event) == "changed: name, timezone"
     bare = AuditEvent(business_id=1, action="auth.sign_out", entity="user", entity_id=7)
     assert describe(bare) == "user #7"
+
+
+def test_a_business_change_reads_as_before_and_after() -> None:
+    event = AuditEvent(
+        business_id=1,
+        action="business.update",
+        details={
+            "changed": {
+                "name": ["Old", "New"],
+                "business_hours": [{}, {"fri": [["08:00", "12:00"], ["16:00", "19:00"]]}],
+            }
+        },
+    )
+    assert describe(event) == ("business_hours: ∅ → fri 08:00–12:00, 16:00–19:00 · name: Old → New")
