@@ -191,6 +191,7 @@ def _settings_form() -> rx.Component:
                             name="instructions",
                             default_value=S.instructions,
                             id="agent-instructions",
+                            dir="auto",
                             rows="10",
                             width="100%",
                             max_length=8000,
@@ -203,6 +204,7 @@ def _settings_form() -> rx.Component:
                             name="greeting",
                             default_value=S.greeting,
                             id="agent-greeting",
+                            dir="auto",
                             rows="2",
                             width="100%",
                             max_length=500,
@@ -316,7 +318,7 @@ def _revision(row: rx.Var) -> rx.Component:
 def _test_call() -> rx.Component:
     line = lambda row: rx.hstack(  # noqa: E731
         rx.text(row["speaker"], weight="bold", size="2", min_width="5em"),
-        rx.text(row["text"], size="2"),
+        rx.text(row["text"], size="2", dir="auto"),
         align="start",
         custom_attrs={"data-testid": "test-line"},
     )

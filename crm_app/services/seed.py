@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from crm_app.models import Business, Call, Lead, LeadSource, LeadStatus, Note, Role, User, utcnow
-from crm_app.services import accounts
+from crm_app.services import accounts, agent, agent_templates
 from crm_app.services.call_pipeline import STEPS
 from crm_app.services.phones import phone_digits
 from crm_app.settings import get_settings
@@ -234,6 +234,13 @@ def _seed_business(session: Session, rng: random.Random, demo: DemoBusiness, lea
         session, name=demo.name, phone=demo.phone, locale=demo.locale, timezone=demo.timezone
     )
     business.default_region = demo.region
+    # The demo clinics' voice agent starts from the clinic template, in their language.
+    clinic = agent_templates.TEMPLATES["clinic"][demo.locale]
+    business.ai_instructions, business.greeting = clinic.instructions, clinic.greeting
+    business.collect_fields = [
+        *agent.DEFAULT_COLLECT,
+        *({"key": key, "label": label} for key, label in clinic.collect),
+    ]
     assert business.id is not None
     users = [
         accounts.add_user(

@@ -96,6 +96,9 @@ def test_the_demo_has_an_english_business_beside_the_hebrew_one(
     )
     assert leads and all(lead.phone_e164.startswith("+1") and lead.name.isascii() for lead in leads)
     assert all(s.isascii() for s in summaries)
+    # Its voice agent starts from the clinic template, in English.
+    assert english.greeting.startswith("Hello, you have reached the clinic")
+    assert "clinic" in english.ai_instructions and english.ai_instructions.isascii()
     logins = seed.demo_logins()
     principal, _ = sign_in(email=logins[1].email, password=logins[1].password, ip="127.0.0.51")
     assert principal.business_name == "Bright Smile Dental" and principal.locale == "en"
