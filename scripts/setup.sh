@@ -14,7 +14,9 @@ if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ] || [ constraints.txt -n
   .venv/bin/python -c "import reflex, sqlmodel, alembic" # fail loudly if the install failed
   touch "$stamp"
 fi
-if [ ! -x tools/node_modules/@oven/bun-linux-x64/bin/bun ]; then
+# bun builds the frontend; axe-core is what the browser suite's accessibility checks inject.
+if [ ! -x tools/node_modules/@oven/bun-linux-x64/bin/bun ] \
+   || [ ! -f tools/node_modules/axe-core/axe.min.js ]; then
   npm ci --prefix tools --no-audit --no-fund --loglevel=error
 fi
 source scripts/env.sh   # again, now that bun exists

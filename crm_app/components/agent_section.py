@@ -76,6 +76,7 @@ def _collect() -> rx.Component:
                     rx.checkbox(
                         checked=field["on"],
                         on_change=lambda _: S.toggle_field(field["key"]),
+                        custom_attrs={"aria-label": field["label"]},
                     ),
                     field["label"],
                     style={"display": "flex", "gap": "0.4em", "alignItems": "center"},
@@ -133,6 +134,7 @@ def _booking() -> rx.Component:
                 name="books_appointments",
                 default_checked=S.books_appointments,
                 id="agent-books",
+                custom_attrs={"aria-label": t("agent.books_appointments")},
             ),
             t("agent.books_appointments"),
             style={"display": "flex", "gap": "0.4em", "alignItems": "center"},

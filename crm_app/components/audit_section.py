@@ -11,7 +11,9 @@ from crm_app.state.audit_log import ACTIONS, ALL, AuditLogState
 
 def _actor_filter() -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(id="audit-actor", min_width="10em"),
+        rx.select.trigger(
+            id="audit-actor", min_width="10em", custom_attrs={"aria-label": t("audit.user")}
+        ),
         rx.select.content(
             rx.select.item(t("audit.everyone"), value=ALL),
             rx.foreach(
@@ -26,7 +28,9 @@ def _actor_filter() -> rx.Component:
 
 def _action_filter() -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(id="audit-action", min_width="10em"),
+        rx.select.trigger(
+            id="audit-action", min_width="10em", custom_attrs={"aria-label": t("audit.action")}
+        ),
         rx.select.content(
             rx.select.item(t("audit.every_action"), value=ALL),
             *[rx.select.item(t(f"audit.action.{action}"), value=action) for action in ACTIONS],

@@ -145,6 +145,7 @@ def _closed_dates() -> rx.Component:
                 on_change=S.set_pending_date,
                 id="closed-date-input",
                 dir="ltr",
+                custom_attrs={"aria-label": t("business.closed_dates")},
             ),
             rx.button(
                 t("business.add_date"),

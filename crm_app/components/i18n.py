@@ -44,3 +44,14 @@ def _fill(template: str, params: dict[str, rx.Var | str | int]) -> rx.Var[str]:
 def ltr(value: rx.Var | str, **props: object) -> rx.Component:
     """A phone number or email kept left-to-right inside right-to-left text."""
     return rx.el.bdi(value, dir="ltr", class_name="ltr", **props)
+
+
+def label(key: str, html_for: str) -> rx.Component:
+    """A form field's label in the user's language, tied to its control by id.
+
+    A plain ``<label for>``: Radix's ``Text as="label"`` drops ``for``, which leaves
+    the control without an accessible name.
+    """
+    return rx.el.label(
+        t(key), html_for=html_for, class_name="rt-Text rt-r-size-2 rt-r-weight-medium"
+    )

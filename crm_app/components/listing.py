@@ -10,7 +10,7 @@ from crm_app.components.i18n import t
 def date_filter(label_key: str, value: rx.Var, handler: rx.EventHandler, id_: str) -> rx.Component:
     """A labelled date input (``YYYY-MM-DD``) whose change rewrites the URL."""
     return rx.hstack(
-        rx.text(t(label_key), size="2", color_scheme="gray"),
+        rx.el.label(t(label_key), html_for=id_, class_name="rt-Text rt-r-size-2 gray-label"),
         rx.input(type="date", value=value, on_change=handler, id=id_, size="2"),
         align="center",
         spacing="2",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.i18n import ltr, t
+from crm_app.components.i18n import label, ltr, t
 from crm_app.state.profile import ProfileState
 from crm_app.state.session import SessionState
 
@@ -16,7 +16,7 @@ def _error(text: rx.Var, test_id: str) -> rx.Component:
 def _name_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text(t("settings.profile.name"), as_="label", size="2", weight="medium"),
+            label("settings.profile.name", "profile-name"),
             rx.input(
                 name="name", default_value=SessionState.user_name, id="profile-name", width="100%"
             ),
@@ -32,9 +32,9 @@ def _password_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.heading(t("settings.password.title"), size="3"),
-            rx.text(t("settings.password.current"), as_="label", size="2"),
+            label("settings.password.current", "password-current"),
             rx.input(name="current", type="password", id="password-current", width="100%"),
-            rx.text(t("settings.password.new"), as_="label", size="2"),
+            label("settings.password.new", "password-new"),
             rx.input(name="new", type="password", id="password-new", width="100%"),
             _error(ProfileState.password_error, "password-error"),
             rx.button(t("settings.password.change"), type="submit", id="password-change"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.i18n import ltr, t, tf
+from crm_app.components.i18n import label, ltr, t, tf
 from crm_app.components.one_time import confirmed, secret_box
 from crm_app.state.session import SessionState
 from crm_app.state.team import TeamState
@@ -20,7 +20,7 @@ def _role_items() -> list[rx.Component]:
 
 
 def _label(key: str, html_for: str) -> rx.Component:
-    return rx.text(t(key), as_="label", size="2", weight="medium", html_for=html_for)
+    return label(key, html_for)
 
 
 def _invite_form() -> rx.Component:

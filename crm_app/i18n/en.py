@@ -559,4 +559,6 @@ MESSAGES: dict[str, str] = {
     ),
     # API and holes
     "login.error.throttled_later": "Too many failed attempts. Try again later.",
+    "audit.user": "User",
+    "audit.action": "Action",
 }

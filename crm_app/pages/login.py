@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.direction import directed
-from crm_app.components.i18n import t
+from crm_app.components.i18n import label, t
 from crm_app.components.native_form import native_form
 from crm_app.state.login import LoginState
 from crm_app.state.session import SessionState
@@ -13,7 +13,7 @@ from crm_app.state.session import SessionState
 
 def _field(label_key: str, **input_props: object) -> rx.Component:
     return rx.vstack(
-        rx.text(t(label_key), as_="label", size="2", weight="medium", html_for=input_props["id"]),
+        label(label_key, str(input_props["id"])),
         rx.input(size="3", width="100%", required=True, **input_props),
         spacing="1",
         width="100%",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.direction import directed
-from crm_app.components.i18n import ltr, t
+from crm_app.components.i18n import label, ltr, t
 from crm_app.state.password_link import PasswordLinkState
 from crm_app.state.session import SessionState
 
 
 def _field(label_key: str, name: str, id_: str) -> rx.Component:
     return rx.vstack(
-        rx.text(t(label_key), as_="label", size="2", weight="medium", html_for=id_),
+        label(label_key, id_),
         rx.input(
             name=name,
             id=id_,
