@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.calls import call_detail
-from crm_app.components.i18n import t
+from crm_app.components.i18n import bidi_text, t
+from crm_app.components.notes import attachment_chip
 from crm_app.state.calls import CallViewState
 from crm_app.state.lead import LeadState
 
@@ -22,7 +23,18 @@ def _timeline_entry(item: rx.Var) -> rx.Component:
             ),
             rx.cond(
                 item["detail"] != "",
-                rx.text(item["detail"], size="2", dir="auto", white_space="pre-wrap"),
+                bidi_text(item["runs"], size="2", custom_attrs={"data-testid": "timeline-text"}),
+            ),
+            rx.cond(
+                item["files"].to(list[dict[str, str]]).length() > 0,
+                rx.hstack(
+                    rx.foreach(
+                        item["files"].to(list[dict[str, str]]), lambda f: attachment_chip(f)
+                    ),
+                    wrap="wrap",
+                    spacing="2",
+                    custom_attrs={"data-testid": "timeline-files"},
+                ),
             ),
             rx.cond(item["actor"] != "", rx.text(item["actor"], size="1", color_scheme="gray")),
             spacing="1",

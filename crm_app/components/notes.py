@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app.components.i18n import ltr, t, tf
+from crm_app.components.i18n import bidi_text, ltr, t, tf
 from crm_app.state.note_edit import NoteEditState
 from crm_app.state.notes import NotesState
 
@@ -331,12 +331,7 @@ def note_item(note: rx.Var) -> rx.Component:
     body = rx.vstack(
         rx.cond(
             note["text"] != "",
-            rx.text(
-                note["text"],
-                dir="auto",
-                white_space="pre-wrap",
-                custom_attrs={"data-testid": "note-text"},
-            ),
+            bidi_text(note["runs"], custom_attrs={"data-testid": "note-text"}),
         ),
         rx.hstack(
             rx.foreach(note["files"].to(list[dict[str, str]]), lambda f: attachment_chip(f)),
