@@ -143,6 +143,9 @@ def lead_tabs(
                 rx.tabs.trigger(t(f"lead.tab.{name}"), value=name, id=f"tab-{name}")
                 for name in ("activity", "notes", "calls", "files", "appointments")
             ],
+            overflow_x="auto",  # a phone scrolls the tab strip, never the page
+            overflow_y="hidden",
+            max_width="100%",
         ),
         rx.tabs.content(activity_tab(quick_add), value="activity", padding_top="1em"),
         rx.tabs.content(notes or notes_tab(), value="notes", padding_top="1em"),

@@ -559,4 +559,8 @@ MESSAGES: dict[str, str] = {
     ),
     # API and holes
     "login.error.throttled_later": "Too many failed attempts. Try again later.",
+    # Header and lead page on phones
+    "nav.menu": "Menu",
+    "notes.camera": "Camera",
+    "notes.attach_file": "Attach a file",
 }

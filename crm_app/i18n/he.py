@@ -541,4 +541,8 @@ MESSAGES: dict[str, str] = {
     ),
     # API and holes
     "login.error.throttled_later": "יותר מדי ניסיונות כושלים. נסו שוב מאוחר יותר.",
+    # Header and lead page on phones
+    "nav.menu": "תפריט",
+    "notes.camera": "מצלמה",
+    "notes.attach_file": "צירוף קובץ",
 }
