@@ -80,24 +80,28 @@ def calls_tab() -> rx.Component:
     return rx.cond(
         LeadState.calls.length() > 0,
         rx.vstack(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(t(f"calls.col.{c}"))
-                            for c in ("when", "direction", "status", "duration", "recording")
-                        ],
-                        rx.table.column_header_cell(t("calls.col.summary")),
-                    )
-                ),
-                rx.table.body(rx.foreach(LeadState.calls, _call_row)),
-                width="100%",
-            ),
+            rx.box(_calls_table(), overflow_x="auto", width="100%"),  # scrolls alone on a phone
             call_detail(),
             width="100%",
             spacing="3",
         ),
         rx.text(t("lead.no_calls"), color_scheme="gray"),
+    )
+
+
+def _calls_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(t(f"calls.col.{c}"))
+                    for c in ("when", "direction", "status", "duration", "recording")
+                ],
+                rx.table.column_header_cell(t("calls.col.summary")),
+            )
+        ),
+        rx.table.body(rx.foreach(LeadState.calls, _call_row)),
+        width="100%",
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import TIMEOUT_MS, open_tab, sign_in
-from tests.factories import PASSWORD, Tenant, make_lead, make_tenant
+from tests.factories import PASSWORD, Tenant, make_call, make_lead, make_tenant
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +39,7 @@ def _lead_page(page: Page, server: LiveServer, locale: str) -> tuple[Tenant, int
     tenant = make_tenant(name=LONG_NAME, locale=locale)
     lead = make_lead(tenant, name="דנה כהן Dana Cohen", phone="050-123-4567")
     assert lead.id is not None
+    make_call(tenant, lead, summary="דנה ביקשה תור ל-Invisalign, לחזור אליה ב 052-555-1234.")
     sign_in(page, server, tenant.agent.email, PASSWORD, start=f"/leads/{lead.id}")
     expect(page.locator("#lead-name")).to_contain_text("Dana Cohen")
     expect(page.locator("html")).to_have_attribute("lang", locale)
@@ -76,6 +77,10 @@ def test_the_lead_page_fits_the_screen_and_the_phone_stays_on_one_line(
     for tab in ("notes", "calls", "files", "appointments", "activity"):
         open_tab(sized, tab)
         assert _scroll_width(sized) <= width, tab
+    open_tab(sized, "calls")
+    sized.locator("[data-testid=lead-call]").first.click()  # the call panel opens below
+    expect(sized.locator("#call-summary")).to_contain_text("052-555-1234")
+    assert _scroll_width(sized) <= width
 
 
 @pytest.mark.parametrize("sized", SIZES, indirect=True)
