@@ -306,6 +306,7 @@ def note_editor() -> rx.Component:
                     variant="soft",
                     on_click=_open_picker("edit-upload"),
                 ),
+                camera_button("edit-upload"),
                 rx.spacer(),
                 rx.button(
                     t("leads.new.cancel"),
@@ -320,6 +321,7 @@ def note_editor() -> rx.Component:
                     id="edit-note-save",
                 ),
                 width="100%",
+                wrap="wrap",
             ),
             rx.cond(
                 NoteEditState.edit_error != "",

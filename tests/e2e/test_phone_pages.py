@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from crm_app.db import unit_of_work
+from crm_app.models import Role
+from crm_app.services import notes
 from tests.e2e.conftest import TIMEOUT_MS, open_tab, sign_in
 from tests.factories import PASSWORD, Tenant, make_call, make_lead, make_tenant
 from tests.live import LiveServer
@@ -147,3 +150,32 @@ def test_a_note_with_a_photo_previews_before_saving_and_shows_its_file_on_the_ti
     assert _lines(sized, "[data-testid=timeline-text] bdi.ltr") == 1
     width = (sized.viewport_size or {"width": 0})["width"]
     assert _scroll_width(sized) <= width
+
+
+@pytest.mark.parametrize("sized", [pytest.param(PHONE, id="phone")], indirect=True)
+def test_a_photo_added_to_a_note_being_edited_previews_and_is_kept(
+    sized: Page, server: LiveServer, tmp_path: Path
+) -> None:
+    photo = tmp_path / "קבלה.png"
+    photo.write_bytes(PIXEL)
+    tenant, lead_id = _lead_page(sized, server, "he")
+    with unit_of_work() as session:
+        notes.add_note(
+            session,
+            principal=tenant.principal(Role.AGENT),
+            lead_id=lead_id,
+            text="Dana מבקשת תור, טלפון נוסף 052-111-2233",
+        )
+    sized.reload()  # the note was written behind the page's back
+    open_tab(sized, "notes")
+    note = sized.locator("[data-testid=note]").first
+    expect(note.locator("[data-testid=note-text] bdi.ltr")).to_have_text("052-111-2233")
+    note.locator("[data-testid=note-edit]").click()
+    sized.set_input_files("[data-camera-for=edit-upload]", str(photo))
+    sized.wait_for_function(
+        "() => { const i = document.querySelector('#edit-note-files img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    assert _scroll_width(sized) <= PHONE["width"]
+    sized.click("#edit-note-save")
+    expect(note.locator("[data-testid=attachment]")).to_contain_text("קבלה.png")
