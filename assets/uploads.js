@@ -17,6 +17,18 @@
     const zone = e.target.closest && e.target.closest('[data-upload-zone]');
     noteFiles(zone, e.dataTransfer && e.dataTransfer.files);
   }, true);
+  // The camera button's input (capture="environment") feeds its photo to the upload's input.
+  document.addEventListener('change', (e) => {
+    const camera = e.target.dataset && e.target.dataset.cameraFor;
+    if (!camera || !e.target.files.length) return;
+    const input = document.querySelector('#' + camera + ' input[type=file]');
+    if (!input) return;
+    const files = new DataTransfer();
+    for (const f of e.target.files) files.items.add(f);
+    input.files = files.files;
+    input.dispatchEvent(new Event('change', {bubbles: true}));
+    e.target.value = '';
+  });
   document.addEventListener('paste', (e) => {
     const box = e.target.closest && e.target.closest('[data-paste-upload]');
     if (!box || !e.clipboardData || !e.clipboardData.files.length) return;

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from crm_app.api.deps import CurrentPrincipal, RowId
 from crm_app.api.downloads import download_headers, file_answer
 from crm_app.db import unit_of_work
-from crm_app.services import attachments, notes, storage
+from crm_app.services import attachments, note_drafts, notes, storage
 from crm_app.services.auth import Principal
 from crm_app.services.errors import NotFound
 
@@ -149,9 +149,12 @@ def delete_note(note_id: RowId, principal: CurrentPrincipal) -> Response:
 def download(
     attachment_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$")], principal: CurrentPrincipal
 ) -> FileResponse:
-    """A note file's bytes (Range supported); inline only for types that cannot run code."""
+    """A note file's bytes (Range supported); inline only for types that cannot run code.
+
+    A draft's file (uploaded, not saved on a note yet) is served to its uploader only.
+    """
     with unit_of_work() as session:
-        _note, attachment = notes.find_attachment(
+        attachment = note_drafts.find_file(
             session, principal=principal, attachment_id=attachment_id
         )
     if not storage.exists(attachment["key"]):

@@ -42,7 +42,7 @@ def _fill(template: str, params: dict[str, rx.Var | str | int]) -> rx.Var[str]:
 
 
 def ltr(value: rx.Var | str, **props: object) -> rx.Component:
-    """A phone number or email kept left-to-right inside right-to-left text."""
+    """A phone number, email, size or number: left-to-right, isolated, never broken across lines."""
     return rx.el.bdi(value, dir="ltr", class_name="ltr", **props)
 
 
@@ -55,3 +55,20 @@ def label(key: str, html_for: str) -> rx.Component:
     return rx.el.label(
         t(key), html_for=html_for, class_name="rt-Text rt-r-size-2 rt-r-weight-medium"
     )
+
+
+def _run(run: rx.Var) -> rx.Component:
+    return rx.match(
+        run["kind"],
+        ("whole", ltr(run["text"])),
+        ("ltr", rx.el.bdi(run["text"], dir="ltr")),
+        rx.el.span(run["text"]),
+    )
+
+
+def bidi_text(runs: rx.Var, **props: object) -> rx.Component:
+    """Free text from :func:`crm_app.state.text_runs.text_runs`, each run in its own isolate.
+
+    Every line takes the direction of its own first letter (``unicode-bidi: plaintext``).
+    """
+    return rx.text(rx.foreach(runs.to(list[dict[str, str]]), _run), class_name="bidi-text", **props)

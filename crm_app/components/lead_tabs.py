@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.calls import call_detail
-from crm_app.components.i18n import t
+from crm_app.components.i18n import bidi_text, t
+from crm_app.components.notes import attachment_chip
 from crm_app.state.calls import CallViewState
 from crm_app.state.lead import LeadState
 
@@ -22,7 +23,18 @@ def _timeline_entry(item: rx.Var) -> rx.Component:
             ),
             rx.cond(
                 item["detail"] != "",
-                rx.text(item["detail"], size="2", dir="auto", white_space="pre-wrap"),
+                bidi_text(item["runs"], size="2", custom_attrs={"data-testid": "timeline-text"}),
+            ),
+            rx.cond(
+                item["files"].to(list[dict[str, str]]).length() > 0,
+                rx.hstack(
+                    rx.foreach(
+                        item["files"].to(list[dict[str, str]]), lambda f: attachment_chip(f)
+                    ),
+                    wrap="wrap",
+                    spacing="2",
+                    custom_attrs={"data-testid": "timeline-files"},
+                ),
             ),
             rx.cond(item["actor"] != "", rx.text(item["actor"], size="1", color_scheme="gray")),
             spacing="1",
@@ -68,24 +80,28 @@ def calls_tab() -> rx.Component:
     return rx.cond(
         LeadState.calls.length() > 0,
         rx.vstack(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(t(f"calls.col.{c}"))
-                            for c in ("when", "direction", "status", "duration", "recording")
-                        ],
-                        rx.table.column_header_cell(t("calls.col.summary")),
-                    )
-                ),
-                rx.table.body(rx.foreach(LeadState.calls, _call_row)),
-                width="100%",
-            ),
+            rx.box(_calls_table(), overflow_x="auto", width="100%"),  # scrolls alone on a phone
             call_detail(),
             width="100%",
             spacing="3",
         ),
         rx.text(t("lead.no_calls"), color_scheme="gray"),
+    )
+
+
+def _calls_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(t(f"calls.col.{c}"))
+                    for c in ("when", "direction", "status", "duration", "recording")
+                ],
+                rx.table.column_header_cell(t("calls.col.summary")),
+            )
+        ),
+        rx.table.body(rx.foreach(LeadState.calls, _call_row)),
+        width="100%",
     )
 
 
@@ -131,6 +147,9 @@ def lead_tabs(
                 rx.tabs.trigger(t(f"lead.tab.{name}"), value=name, id=f"tab-{name}")
                 for name in ("activity", "notes", "calls", "files", "appointments")
             ],
+            overflow_x="auto",  # a phone scrolls the tab strip, never the page
+            overflow_y="hidden",
+            max_width="100%",
         ),
         rx.tabs.content(activity_tab(quick_add), value="activity", padding_top="1em"),
         rx.tabs.content(notes or notes_tab(), value="notes", padding_top="1em"),

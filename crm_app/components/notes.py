@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app.components.i18n import ltr, t, tf
+from crm_app.components.i18n import bidi_text, ltr, t, tf
 from crm_app.state.note_edit import NoteEditState
 from crm_app.state.notes import NotesState
 
@@ -34,7 +34,7 @@ def attachment_chip(file: rx.Var, on_remove: rx.EventHandler | None = None) -> r
     link = rx.el.a(
         rx.hstack(
             rx.icon(file["icon"], size=14),
-            rx.text(file["name"], size="2"),
+            rx.text(file["name"], size="2", class_name="file-name"),
             rx.text(ltr(file["size"]), size="1", color_scheme="gray"),
             spacing="1",
             align="center",
@@ -70,6 +70,32 @@ def attachment_chip(file: rx.Var, on_remove: rx.EventHandler | None = None) -> r
         padding="0.4em",
         border="1px solid var(--gray-a5)",
         border_radius="var(--radius-2)",
+        max_width="100%",
+    )
+
+
+def camera_button(upload_id: str) -> rx.Component:
+    """The phone's camera: a photo taken goes into ``upload_id`` like a picked file.
+
+    ``assets/uploads.js`` hands the camera input's files to the upload's own input.
+    """
+    camera = f"[data-camera-for={upload_id}]"  # no id: the form would submit it
+    return rx.fragment(
+        rx.button(
+            rx.icon("camera", size=14),
+            t("notes.camera"),
+            type="button",
+            variant="soft",
+            on_click=rx.call_script(f"document.querySelector('{camera}').click()"),
+            id=f"{upload_id}-camera",
+        ),
+        rx.el.input(
+            type="file",
+            accept="image/*",
+            display="none",
+            tab_index=-1,
+            custom_attrs={"capture": "environment", "data-camera-for": upload_id},
+        ),
     )
 
 
@@ -98,10 +124,11 @@ def _upload_rows() -> rx.Component:
             rx.foreach(
                 _per_file_progress("note-upload"),
                 lambda f: rx.hstack(
-                    rx.text(f["name"], size="2", min_width="10em"),
-                    rx.progress(value=f["percent"].to(int), width="12em"),
+                    rx.text(f["name"], size="2", flex="1", min_width="0", truncate=True),
+                    rx.progress(value=f["percent"].to(int), width="40%", max_width="12em"),
                     spacing="3",
                     align="center",
+                    width="100%",
                     custom_attrs={"data-testid": "upload-progress"},
                 ),
             ),
@@ -168,7 +195,9 @@ def composer() -> rx.Component:
                     variant="soft",
                     on_click=_open_picker("note-upload"),
                     id="note-attach",
+                    custom_attrs={"title": t("notes.attach_file")},
                 ),
+                camera_button("note-upload"),
                 rx.text(
                     tf(
                         "notes.limits", mb=NotesState.limits["mb"], files=NotesState.limits["files"]
@@ -182,6 +211,7 @@ def composer() -> rx.Component:
                 ),
                 width="100%",
                 align="center",
+                wrap="wrap",
             ),
             rx.cond(
                 NotesState.composer_error != "",
@@ -276,6 +306,7 @@ def note_editor() -> rx.Component:
                     variant="soft",
                     on_click=_open_picker("edit-upload"),
                 ),
+                camera_button("edit-upload"),
                 rx.spacer(),
                 rx.button(
                     t("leads.new.cancel"),
@@ -290,6 +321,7 @@ def note_editor() -> rx.Component:
                     id="edit-note-save",
                 ),
                 width="100%",
+                wrap="wrap",
             ),
             rx.cond(
                 NoteEditState.edit_error != "",
@@ -331,12 +363,7 @@ def note_item(note: rx.Var) -> rx.Component:
     body = rx.vstack(
         rx.cond(
             note["text"] != "",
-            rx.text(
-                note["text"],
-                dir="auto",
-                white_space="pre-wrap",
-                custom_attrs={"data-testid": "note-text"},
-            ),
+            bidi_text(note["runs"], custom_attrs={"data-testid": "note-text"}),
         ),
         rx.hstack(
             rx.foreach(note["files"].to(list[dict[str, str]]), lambda f: attachment_chip(f)),

@@ -561,4 +561,8 @@ MESSAGES: dict[str, str] = {
     "login.error.throttled_later": "Too many failed attempts. Try again later.",
     "audit.user": "User",
     "audit.action": "Action",
+    # Header and lead page on phones
+    "nav.menu": "Menu",
+    "notes.camera": "Camera",
+    "notes.attach_file": "Attach a file",
 }

@@ -543,4 +543,8 @@ MESSAGES: dict[str, str] = {
     "login.error.throttled_later": "יותר מדי ניסיונות כושלים. נסו שוב מאוחר יותר.",
     "audit.user": "משתמש",
     "audit.action": "פעולה",
+    # Header and lead page on phones
+    "nav.menu": "תפריט",
+    "notes.camera": "מצלמה",
+    "notes.attach_file": "צירוף קובץ",
 }

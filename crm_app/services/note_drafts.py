@@ -7,13 +7,15 @@ transaction; discarding it deletes its uploads' bytes after the commit.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, col, select
 
 from crm_app.models import Note, NoteDraft, utcnow
 from crm_app.services import notes
 from crm_app.services.attachments import Attachment, check_count
 from crm_app.services.auth import Principal
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import InvalidInput, NotFound
 from crm_app.services.leads import get_lead
 
 
@@ -178,3 +180,27 @@ def discard(
     keys = [a["key"] for a in draft.attachments]
     session.delete(draft)
     return keys
+
+
+def find_file(session: Session, *, principal: Principal, attachment_id: str) -> Attachment:
+    """A file on a note of the principal's business, or on the principal's own draft.
+
+    A draft's upload is not on any note yet; it is served to the user who holds the
+    draft (so the composer can show its preview) and reads as not found to anyone else.
+    """
+    try:
+        return notes.find_attachment(session, principal=principal, attachment_id=attachment_id)[1]
+    except NotFound:
+        pass
+    drafts = session.exec(
+        select(NoteDraft).where(
+            col(NoteDraft.business_id) == principal.business_id,
+            col(NoteDraft.user_id) == principal.user_id,
+            sa.type_coerce(NoteDraft.attachments, JSONB).contains([{"id": attachment_id}]),
+        )
+    )
+    for draft in drafts:
+        for attachment in draft.attachments:
+            if attachment["id"] == attachment_id:
+                return attachment
+    raise NotFound("no such file", key="errors.file_not_found")

@@ -89,7 +89,7 @@ def _note_items(session: Session, lead_id: int) -> list[TimelineItem]:
             at=n.created_at,
             entity_id=n.id,
             actor=names.get(n.author_id or -1, ""),
-            data={"text": n.text, "files": len(n.attachments), "note_kind": n.kind},
+            data={"text": n.text, "attachments": list(n.attachments), "note_kind": n.kind},
         )
         for n in notes
     ]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from crm_app.i18n import translate
 from crm_app.i18n.formats import local_datetime
 from crm_app.models import Appointment
 from crm_app.services.timeline import TimelineItem
+from crm_app.state.file_chips import FileChip, file_view
+from crm_app.state.text_runs import TextRun, text_runs
 
 
 @dataclass(frozen=True)
 class TimelineRow:
-    """One entry of the lead's activity: icon, title, detail, who and when."""
+    """One entry of the lead's activity: icon, title, detail (and its runs), files, who, when."""
 
     kind: str
     icon: str
@@ -21,6 +23,8 @@ class TimelineRow:
     detail: str
     actor: str
     when: str
+    runs: list[TextRun] = field(default_factory=list)
+    files: list[FileChip] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,7 @@ def timeline_row(item: TimelineItem, locale: str, timezone: str) -> TimelineRow:
         title = translate(
             "timeline.call_summary" if kind == "call_summary" else "timeline.note", locale
         )
-        detail = data.get("text", "")
-        if data.get("files"):
-            detail = (detail + " · " if detail else "") + translate(
-                "timeline.files", locale, count=data["files"]
-            )
-        icon = "sticky-note"
+        detail, icon = data.get("text", ""), "sticky-note"
     elif item.kind == "call":
         title = translate(
             f"timeline.call.{data['direction']}",
@@ -90,6 +89,8 @@ def timeline_row(item: TimelineItem, locale: str, timezone: str) -> TimelineRow:
         detail=detail,
         actor=item.actor,
         when=local_datetime(item.at, timezone),
+        runs=text_runs(detail),
+        files=[file_view(a) for a in data.get("attachments", [])],
     )
 
 

@@ -11,7 +11,8 @@ from crm_app.models import Note, NoteDraft
 from crm_app.services import note_drafts, notes
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
-from crm_app.state.notes import FileChip, NotesState, empty_file_input, file_view
+from crm_app.state.file_chips import FileChip, file_view
+from crm_app.state.notes import NotesState, empty_file_input
 
 
 class NoteEditState(NotesState):

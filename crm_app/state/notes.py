@@ -15,14 +15,16 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from crm_app.db import unit_of_work
-from crm_app.i18n.formats import file_size, local_datetime
+from crm_app.i18n.formats import local_datetime
 from crm_app.models import Note, NoteDraft, Role
 from crm_app.services import attachments, note_drafts, notes
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
 from crm_app.services.leads import business_users
 from crm_app.settings import get_settings
+from crm_app.state.file_chips import FileChip, chip_fields, file_view
 from crm_app.state.lead import LeadState
+from crm_app.state.text_runs import TextRun, text_runs
 
 _CHUNK = 1024 * 1024
 
@@ -30,19 +32,6 @@ _CHUNK = 1024 * 1024
 def _chunks(upload: rx.UploadFile) -> Iterator[bytes]:
     while chunk := upload.file.read(_CHUNK):
         yield chunk
-
-
-@dataclass(frozen=True)
-class FileChip:
-    """An attachment as a chip: name, size, how to open it."""
-
-    id: str
-    name: str
-    size: str
-    type: str
-    opens: str  # image, audio, pdf or download
-    icon: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +54,7 @@ class NoteRow:
     edited: bool
     can_edit: bool
     files: list[FileChip]
+    runs: list[TextRun]
 
 
 @dataclass(frozen=True)
@@ -73,27 +63,6 @@ class Limits:
 
     mb: int
     files: int
-
-
-def _opens(kind: str) -> str:
-    if kind.startswith("image/") and attachments.is_inline_safe(kind):
-        return "image"
-    if kind.startswith("audio/"):
-        return "audio"
-    return "pdf" if kind == "application/pdf" else "download"
-
-
-def _chip_fields(attachment: attachments.Attachment) -> dict[str, str]:
-    opens = _opens(attachment["content_type"])
-    return {
-        "id": attachment["id"],
-        "name": attachment["name"],
-        "size": file_size(attachment["size"]),
-        "type": attachment["content_type"],
-        "opens": opens,
-        "icon": {"image": "image", "audio": "file-audio", "pdf": "file-text"}.get(opens, "file"),
-        "url": f"/api/v1/files/{attachment['id']}",
-    }
 
 
 def empty_file_input(upload_id: str) -> EventSpec:
@@ -105,11 +74,6 @@ def empty_file_input(upload_id: str) -> EventSpec:
     return rx.call_script(
         f"(document.querySelector('#{upload_id} input[type=file]') || {{}}).value = ''"
     )
-
-
-def file_view(attachment: attachments.Attachment) -> FileChip:
-    """An attachment as a chip."""
-    return FileChip(**_chip_fields(attachment))
 
 
 def note_row(note: Note, principal: Principal, authors: dict[int, str]) -> NoteRow:
@@ -124,6 +88,7 @@ def note_row(note: Note, principal: Principal, authors: dict[int, str]) -> NoteR
         edited=note.updated_at > note.created_at and note.version > 1,
         can_edit=mine and note.kind == "manual",
         files=[file_view(a) for a in note.attachments],
+        runs=text_runs(note.text),
     )
 
 
@@ -179,7 +144,7 @@ class NotesState(LeadState):
         self.note_rows = [note_row(n, principal, authors) for n in found[: self.notes_limit]]
         tz = principal.timezone
         self.files_tab = [
-            FileRow(**_chip_fields(a), note_id=note_id, when=local_datetime(at, tz))
+            FileRow(**chip_fields(a), note_id=note_id, when=local_datetime(at, tz))
             for note_id, at, a in files
         ]
         self._show_draft(draft)

@@ -7,8 +7,8 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from crm_app.db import unit_of_work
-from crm_app.models import Note
-from crm_app.services import storage
+from crm_app.models import Note, Role
+from crm_app.services import attachments, note_drafts, storage
 from crm_app.settings import reload_settings
 from tests.api.conftest import headers_for
 from tests.factories import make_lead, make_tenant
@@ -244,3 +244,20 @@ def test_stale_text_edit_is_a_409(client: TestClient) -> None:
         f"/api/v1/notes/{note['id']}", headers=auth, data={"text": "v1b", "base_version": "1"}
     )
     assert stale.status_code == 409
+
+
+def test_a_draft_file_is_served_to_its_uploader_only(client: TestClient) -> None:
+    tenant, other = make_tenant(), make_tenant()
+    lead = make_lead(tenant)
+    assert lead.id is not None
+    agent = tenant.principal(Role.AGENT)
+    with attachments.written_files() as written, unit_of_work() as session:
+        written.append(attachments.store([PNG], raw_name="draft.png", uploaded_by=agent.user_id))
+        note_drafts.add_files(session, principal=agent, lead_id=lead.id, files=written)
+    url = f"/api/v1/files/{written[0]['id']}"
+    mine = client.get(url, headers=headers_for(tenant, "agent"))
+    assert mine.status_code == 200 and mine.content == PNG
+    assert mine.headers["content-type"] == "image/png"
+    assert client.get(url, headers=headers_for(tenant, "admin")).status_code == 404
+    assert client.get(url, headers=headers_for(other, "agent")).status_code == 404
+    assert client.get(url).status_code == 401

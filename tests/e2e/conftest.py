@@ -164,3 +164,13 @@ def open_tab(page: Page, name: str) -> None:
     tab = page.locator(f"#tab-{name}")
     tab.click()
     expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def switch_language(page: Page) -> None:
+    """Click the language switch: in the header's bar, or in its menu on a phone."""
+    menu = page.locator("#header-menu")
+    if menu.is_visible():
+        menu.click()
+        page.click("#menu-switch-language")
+    else:
+        page.click("#switch-language")

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS, sign_in
+from tests.e2e.conftest import TIMEOUT_MS, sign_in, switch_language
 from tests.factories import PASSWORD, make_tenant, unique_email
 from tests.live import LiveServer
 
@@ -169,5 +169,5 @@ def test_the_sections_fit_the_screen_in_both_languages(
                 expect(page.locator("[data-testid=audit-row]").first).to_be_visible()
             _no_sideways_scroll(page)
         if language == "he":
-            page.click("#switch-language")
+            switch_language(page)
             expect(page.locator("html")).to_have_attribute("lang", "en")

@@ -119,3 +119,20 @@ async def test_editing_shows_the_files_and_merges_changes(db: Database) -> None:
     edit.save_edit_note({"text": "note, edited"})
     assert edit.editing_id == 0 and edit.note_rows[0].text == "note, edited"
     assert [f.name for f in edit.note_rows[0].files] == ["second.txt"]
+
+
+async def test_a_saved_note_shows_its_files_on_the_timeline_at_once(db: Database) -> None:
+    tenant = make_tenant()
+    lead = make_lead(tenant)
+    state = await _state(NotesState, tenant, lead.id)
+    await state.upload([_upload("תמונה.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)])
+    state.save_note({"text": "להתקשר ל 050-123-4567 about the Premium plan"})
+    note = next(row for row in state.timeline if row.kind == "note")
+    assert [(f.name, f.size, f.opens) for f in note.files] == [("תמונה.png", "72 B", "image")]
+    assert note.files[0].url.startswith("/api/v1/files/")
+    assert [(r.text, r.kind) for r in note.runs] == [
+        ("להתקשר ל ", "plain"),
+        ("050-123-4567", "whole"),
+        (" ", "plain"),
+        ("about the Premium plan", "ltr"),
+    ]
