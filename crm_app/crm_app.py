@@ -95,6 +95,7 @@ app.add_page(
     on_load=[LeadState.load, NotesState.load_notes],
 )
 app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=CallsState.load)
+app.add_page(calls_page, route="/calls/[id]", title="Call · CRM", on_load=CallsState.load)
 app.add_page(
     dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load
 )

@@ -559,4 +559,6 @@ MESSAGES: dict[str, str] = {
     ),
     # API and holes
     "login.error.throttled_later": "Too many failed attempts. Try again later.",
+    # Calls and lists on phones
+    "calls.card.unknown_caller": "Unknown caller",
 }

@@ -541,4 +541,6 @@ MESSAGES: dict[str, str] = {
     ),
     # API and holes
     "login.error.throttled_later": "יותר מדי ניסיונות כושלים. נסו שוב מאוחר יותר.",
+    # Calls and lists on phones
+    "calls.card.unknown_caller": "מתקשר/ת לא מזוהה",
 }
