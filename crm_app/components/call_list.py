@@ -15,13 +15,10 @@ from crm_app.state.calls import CallsState, CallViewState
 COLUMNS = ("when", "direction", "from", "lead", "status", "duration", "recording", "summary")
 
 
-def _selected(row: rx.Var) -> dict[str, rx.Var]:
-    chosen = CallViewState.call["id"] == row["id"]
-    return {
-        "data-call-id": row["id"],
-        "data-selected": rx.cond(chosen, "true", "false"),
-        "aria-selected": rx.cond(chosen, "true", "false"),
-    }
+def _selected(row: rx.Var, aria: str) -> dict[str, rx.Var]:
+    """The open call's row reads as selected (``aria`` names the attribute its role allows)."""
+    chosen = rx.cond(CallViewState.call["id"] == row["id"], "true", "false")
+    return {"data-call-id": row["id"], "data-selected": chosen, aria: chosen}
 
 
 def _lead(row: rx.Var) -> rx.Component:
@@ -51,19 +48,24 @@ def _row(row: rx.Var) -> rx.Component:
         on_click=CallsState.select(row["id"]),
         cursor="pointer",
         class_name="call-row",
-        custom_attrs={"data-testid": "call-row", **_selected(row)},
+        custom_attrs={"data-testid": "call-row", **_selected(row, "aria-selected")},
     )
 
 
 def _card(row: rx.Var) -> rx.Component:
-    name = rx.cond(row["lead_name"] != "", row["lead_name"], t("calls.card.unknown_caller"))
+    # A link for the keyboard; the card's own click opens the call (keeping the filters).
+    name = rx.link(
+        rx.cond(row["lead_name"] != "", row["lead_name"], t("calls.card.unknown_caller")),
+        href="/calls/" + row["id"].to_string(),
+        on_click=rx.prevent_default,
+    )
     return list_card(
         name=name,
         phone=row["caller"],
         status=rx.badge(row["status"]),
         when=rx.text(row["direction"] + " · " + row["when"], size="1", color_scheme="gray"),
         on_click=CallsState.select(row["id"]),
-        attrs={"data-testid": "call-card", **_selected(row)},
+        attrs={"data-testid": "call-card", **_selected(row, "aria-current")},
     )
 
 

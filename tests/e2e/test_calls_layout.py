@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from crm_app.models import Call, utcnow
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_tab, sign_in
 from tests.factories import PASSWORD, Tenant, make_call, make_lead, make_tenant
 from tests.live import LiveServer
 
@@ -95,6 +95,16 @@ def test_a_row_opens_its_call_beside_the_list_at_its_own_url(
     expect(panel).to_have_count(0)
     expect(page.locator("[data-testid=call-row][data-selected=true]")).to_have_count(0)
 
+    # Another lead, reached from the list with a call open: its Calls tab starts closed.
+    row.locator("td").first.click()
+    expect(panel).to_contain_text("summary number 19")
+    first = page.locator(f"[data-testid=call-row][data-call-id='{calls[0].id}']")
+    first.get_by_role("link").click()
+    page.wait_for_url(re.compile(rf"/leads/{calls[0].lead_id}"))
+    open_tab(page, "calls")
+    expect(page.locator("[data-testid=lead-call]")).to_have_count(1)
+    expect(panel).to_have_count(0)
+
 
 @pytest.mark.parametrize("locale", LANGUAGES)
 def test_on_a_phone_calls_are_cards_and_a_call_covers_the_screen(
@@ -114,6 +124,7 @@ def test_on_a_phone_calls_are_cards_and_a_call_covers_the_screen(
     page.wait_for_url(re.compile(rf"/calls/{calls[2].id}/?$"))
     panel = page.locator("#call-panel")
     expect(page.locator("#call-detail")).to_contain_text("summary number 2")
+    expect(cards.nth(2)).to_have_attribute("aria-current", "true")
     box = _box(panel)
     assert (box["x"], box["y"]) == (0, 0) and box["width"] == PHONE["width"], box
     assert box["height"] == PHONE["height"], box
