@@ -159,6 +159,30 @@ def test_on_a_phone_the_lead_list_is_cards_with_whole_phone_numbers(
     expect(cards.first).to_be_hidden()
 
 
+@pytest.mark.parametrize(("locale", "size"), [("he", DESKTOP), ("en", PHONE)])
+def test_another_business_call_url_says_not_found_and_shows_nothing_of_it(
+    page: Page, server: LiveServer, locale: str, size: dict[str, int]
+) -> None:
+    theirs = make_tenant(name="Their clinic")
+    secret = make_call(theirs, make_lead(theirs, name="Their patient"), summary="their secret")
+    mine = make_tenant(name="My clinic", locale=locale)
+    _calls(mine, 2)
+    page.set_viewport_size(size)
+    for path in (f"/calls/{secret.id}", "/calls/junk"):
+        if path.endswith("junk"):
+            page.goto(server.url + path)
+        else:
+            sign_in(page, server, mine.agent.email, PASSWORD, start=path)
+        notice = page.locator("#call-notice")
+        expect(notice).to_be_visible()
+        _in_window(page, notice)
+        expect(page.locator("#call-detail")).to_have_count(0)
+        expect(page.get_by_text("their secret")).to_have_count(0)
+        expect(page.get_by_text("Their patient")).to_have_count(0)
+        expect(page.locator("[data-testid=call-row][data-selected=true]")).to_have_count(0)
+        _no_sideways_scroll(page)
+
+
 def _one_line_phones(page: Page, card: str) -> None:
     """Every phone in the cards is an LTR isolate on one line, inside the screen."""
     facts = page.evaluate(
