@@ -22,6 +22,11 @@ pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1366, "height": 800}
 PHONE = {"width": 390, "height": 844}
 LANGUAGES = ["he", "en"]
+SELECTED_IN_VIEW = """() => {
+  const box = document.querySelector('[data-testid=call-row][data-selected=true]')
+    ?.getBoundingClientRect();
+  return !!box && box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
 
 
 def _calls(tenant: Tenant, count: int) -> list[Call]:
@@ -80,6 +85,7 @@ def test_a_row_opens_its_call_beside_the_list_at_its_own_url(
     expect(row).to_have_attribute("aria-selected", "true")
     expect(page.locator("[data-testid=call-row][data-selected=true]")).to_have_count(1)
     _in_window(page, panel)
+    page.wait_for_function(SELECTED_IN_VIEW)  # the list still shows the row clicked
     assert _box(panel)["width"] < DESKTOP["width"] / 2  # beside the list, not above it
     page.mouse.wheel(0, 3000)  # the list scrolls; the panel stays in view
     page.wait_for_timeout(300)
@@ -89,6 +95,7 @@ def test_a_row_opens_its_call_beside_the_list_at_its_own_url(
     expect(panel).to_contain_text("summary number 19")
     expect(row).to_have_attribute("data-selected", "true")
     _in_window(page, panel)
+    page.wait_for_function(SELECTED_IN_VIEW)
 
     page.click("#call-close")
     page.wait_for_url(re.compile(r"/calls/?$"))
