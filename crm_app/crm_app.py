@@ -21,7 +21,7 @@ from crm_app.pages.login import login_page
 from crm_app.pages.password import password_page
 from crm_app.pages.settings import settings_page
 from crm_app.state import socket
-from crm_app.state.calls import CallsState
+from crm_app.state.calls import CallsState, CallViewState
 from crm_app.state.dashboard import DashboardState
 from crm_app.state.failures import on_backend_error
 from crm_app.state.guard import SessionGuard
@@ -92,9 +92,11 @@ app.add_page(
     lead_page,
     route="/leads/[id]",
     title="Lead · CRM",
-    on_load=[LeadState.load, NotesState.load_notes],
+    # A call left open on /calls is not this lead's: its Calls tab starts closed.
+    on_load=[LeadState.load, NotesState.load_notes, CallViewState.close],
 )
 app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=CallsState.load)
+app.add_page(calls_page, route="/calls/[id]", title="Call · CRM", on_load=CallsState.load)
 app.add_page(
     dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load
 )

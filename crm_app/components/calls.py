@@ -1,11 +1,11 @@
-"""Calls: the filter bar, the table and the detail panel (player, transcript, summary)."""
+"""Calls: the filter bar and the detail panel (player, transcript, summary)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from crm_app.components.i18n import ltr, t, tf
-from crm_app.components.listing import date_filter, keyset_pager
+from crm_app.components.listing import date_filter
 from crm_app.services.call_query import STATUSES
 from crm_app.state.calls import ALL, SPEEDS, CallsState, CallViewState
 from crm_app.state.session import SessionState
@@ -90,71 +90,6 @@ def call_filters() -> rx.Component:
         wrap="wrap",
         align="center",
         width="100%",
-    )
-
-
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(row["when"]),
-        rx.table.cell(row["direction"]),
-        rx.table.cell(ltr(row["caller"])),
-        rx.table.cell(
-            rx.cond(
-                row["lead_id"] != 0,
-                rx.link(
-                    rx.cond(row["lead_name"] != "", row["lead_name"], ltr(row["caller"])),
-                    href="/leads/" + row["lead_id"].to_string(),
-                    on_click=rx.stop_propagation,
-                ),
-                rx.text("—"),
-            )
-        ),
-        rx.table.cell(row["status"]),
-        rx.table.cell(row["duration"]),
-        rx.table.cell(
-            rx.cond(row["has_recording"], rx.icon("audio-lines", size=16), rx.fragment())
-        ),
-        rx.table.cell(rx.text(row["summary"], dir="auto", size="2", trim="both", max_width="28em")),
-        on_click=CallViewState.open_call(row["id"]),
-        cursor="pointer",
-        custom_attrs={"data-testid": "call-row", "data-call-id": row["id"]},
-    )
-
-
-def call_table() -> rx.Component:
-    """One page of calls with a keyset pager."""
-    columns = ("when", "direction", "from", "lead", "status", "duration", "recording", "summary")
-    total = rx.cond(
-        CallsState.total_exact,
-        tf("calls.total", count=CallsState.total),
-        tf("calls.total_estimate", count=CallsState.total),
-    )
-    return rx.vstack(
-        rx.cond(CallsState.error != "", rx.callout(CallsState.error, color_scheme="red")),
-        rx.cond(
-            CallsState.rows.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[rx.table.column_header_cell(t(f"calls.col.{c}")) for c in columns]
-                    )
-                ),
-                rx.table.body(rx.foreach(CallsState.rows, _row)),
-                width="100%",
-                variant="surface",
-            ),
-            rx.text(t("calls.empty"), id="calls-empty"),
-        ),
-        keyset_pager(
-            total,
-            prev_cursor=CallsState.prev_cursor,
-            next_cursor=CallsState.next_cursor,
-            on_prev=CallsState.prev_page,
-            on_next=CallsState.next_page,
-            ids=("call-total", "call-page-prev", "call-page-next"),
-        ),
-        width="100%",
-        spacing="3",
     )
 
 
@@ -245,8 +180,11 @@ def _step(step: rx.Var) -> rx.Component:
     )
 
 
-def call_detail() -> rx.Component:
-    """The open call: facts, player, summary, transcript and the post-call steps."""
+def call_detail(on_close: rx.EventHandler | None = None) -> rx.Component:
+    """The open call: facts, player, summary, transcript and the post-call steps.
+
+    ``on_close`` is what the close button does (by default, hide the panel).
+    """
     call = CallViewState.call
     return rx.cond(
         CallViewState.is_open,
@@ -266,9 +204,10 @@ def call_detail() -> rx.Component:
                     ),
                     rx.icon_button(
                         rx.icon("x", size=16),
-                        on_click=CallViewState.close,
+                        on_click=on_close or CallViewState.close,
                         variant="ghost",
                         aria_label=t("calls.detail.close"),
+                        id="call-close",
                     ),
                     width="100%",
                     align="center",

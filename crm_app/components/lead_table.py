@@ -1,11 +1,11 @@
-"""The lead table: sortable headers, selectable rows, keyset pager."""
+"""The lead table: sortable headers, selectable rows, keyset pager; cards on a phone."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from crm_app.components.i18n import ltr, t, tf
-from crm_app.components.listing import keyset_pager
+from crm_app.components.listing import keyset_pager, list_card
 from crm_app.state.leads import LeadsState
 
 SORTABLE = {"name": "name", "status": "status", "source": "source", "created": "created_at"}
@@ -55,6 +55,16 @@ def _row(row: rx.Var) -> rx.Component:
     )
 
 
+def _card(row: rx.Var) -> rx.Component:
+    return list_card(
+        name=rx.link(rx.cond(row["name"] != "", row["name"], t("leads.no_name")), href=row["href"]),
+        phone=row["phone"],
+        status=rx.badge(row["status"], color_scheme=row["status_color"]),
+        when=rx.text(row["created"], size="1", color_scheme="gray"),
+        attrs={"data-testid": "lead-card", "data-lead-id": row["id"]},
+    )
+
+
 def pager() -> rx.Component:
     """The total and previous/next buttons (keyset: any page costs the same)."""
     total = rx.cond(
@@ -83,15 +93,24 @@ def lead_table() -> rx.Component:
         rx.cond(LeadsState.error != "", rx.callout(LeadsState.error, color_scheme="red")),
         rx.cond(
             LeadsState.rows.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(select_all), *[_header(c) for c in COLUMNS]
-                    )
+            rx.fragment(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell(select_all), *[_header(c) for c in COLUMNS]
+                        )
+                    ),
+                    rx.table.body(rx.foreach(LeadsState.rows, _row)),
+                    width="100%",
+                    variant="surface",
+                    class_name="desktop-only",
                 ),
-                rx.table.body(rx.foreach(LeadsState.rows, _row)),
-                width="100%",
-                variant="surface",
+                rx.el.ul(
+                    rx.foreach(LeadsState.rows, _card),
+                    class_name="phone-only list-cards",
+                    id="lead-cards",
+                    aria_label=t("leads.title"),
+                ),
             ),
             rx.text(t("leads.empty"), id="leads-empty"),
         ),

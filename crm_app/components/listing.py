@@ -1,10 +1,12 @@
-"""Pieces every list page shares: a date filter and a keyset pager."""
+"""Pieces every list page shares: a date filter, a keyset pager and a phone's card."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
-from crm_app.components.i18n import t
+from crm_app.components.i18n import ltr, t
 
 
 def date_filter(label_key: str, value: rx.Var, handler: rx.EventHandler, id_: str) -> rx.Component:
@@ -50,4 +52,39 @@ def keyset_pager(
         ),
         width="100%",
         align="center",
+    )
+
+
+def list_card(
+    *,
+    name: rx.Component | rx.Var,
+    phone: rx.Var,
+    status: rx.Component,
+    when: rx.Component,
+    attrs: dict[str, Any],
+    on_click: Any = None,
+) -> rx.Component:
+    """A list's row as a card on a phone: name and status, then phone and when.
+
+    The phone is an LTR isolate that never wraps (``.list-card bdi``, styles.css).
+    """
+    return rx.el.li(
+        rx.hstack(
+            rx.text(name, weight="medium", class_name="list-card-name"),
+            status,
+            justify="between",
+            align="center",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.text(ltr(phone), size="2"),
+            when,
+            justify="between",
+            align="center",
+            wrap="wrap",
+            width="100%",
+        ),
+        class_name="list-card",
+        on_click=on_click,
+        custom_attrs=attrs,
     )

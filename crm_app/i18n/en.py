@@ -565,4 +565,6 @@ MESSAGES: dict[str, str] = {
     "nav.menu": "Menu",
     "notes.camera": "Camera",
     "notes.attach_file": "Attach a file",
+    # Calls and lists on phones
+    "calls.card.unknown_caller": "Unknown caller",
 }

@@ -547,4 +547,6 @@ MESSAGES: dict[str, str] = {
     "nav.menu": "תפריט",
     "notes.camera": "מצלמה",
     "notes.attach_file": "צירוף קובץ",
+    # Calls and lists on phones
+    "calls.card.unknown_caller": "מתקשר/ת לא מזוהה",
 }

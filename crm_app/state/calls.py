@@ -7,8 +7,9 @@ lead page's Calls tab: the same player, transcript, summary and pipeline.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -37,9 +38,15 @@ from crm_app.state.session import SESSION_KEY, SessionState
 PAGE_SIZE = 25
 ALL = "all"  # "no filter" (Radix selects cannot hold an empty value)
 SPEEDS = ("0.75", "1", "1.25", "1.5", "2")
+# After a call opens: its row in view (navigating to /calls/{id} starts the page at its top).
+SHOW_SELECTED = (
+    "setTimeout(() => document.querySelector('.call-row[data-selected=\"true\"]')"
+    "?.scrollIntoView({block: 'center'}), 60)"
+)
 RUNNING = ("queued", "running", "waiting")  # pipeline states the open panel follows
 FOLLOW_EVERY = 2.0  # seconds between reads while the steps run
 FOLLOW_AT_MOST = 900.0  # then the Refresh button is still there
+_CALL_PATH = re.compile(r"^/calls/([^/]+)/?$")  # /calls/{id}: one call open beside the list
 
 
 class CallsState(SessionState):
@@ -59,6 +66,7 @@ class CallsState(SessionState):
     lead_id: str = ""  # the lead filter, as in the URL
     lead_name: str = ""
     error: str = ""
+    cursor: str = ""  # the page shown, kept when a call opens or closes
 
     @rx.var
     def has_filters(self) -> bool:
@@ -86,9 +94,16 @@ class CallsState(SessionState):
         params.update(changes or {})
         return {k: v for k, v in params.items() if v}
 
-    def _go(self, changes: dict[str, str], replace: bool = False) -> EventSpec:
+    def _go(
+        self, changes: dict[str, str], replace: bool = False, path: str = "/calls"
+    ) -> EventSpec:
         query = urlencode(self._params(changes))
-        return rx.redirect(f"/calls?{query}" if query else "/calls", replace=replace)
+        return rx.redirect(f"{path}?{query}" if query else path, replace=replace)
+
+    def _call_in_path(self) -> str | None:
+        """The ``{id}`` of ``/calls/{id}`` as written (None on the list alone)."""
+        match = _CALL_PATH.match(self.router.url.path)
+        return match.group(1) if match else None
 
     def _read_url(self) -> tuple[str, str]:
         params = dict(self.router.url.query_parameters)
@@ -119,18 +134,48 @@ class CallsState(SessionState):
 
     @rx.event
     def load(self) -> list[EventSpec] | EventSpec:
-        """Read the URL, fetch one page; open ``?call=`` if given."""
-        cursor, call_id = self._read_url()
-        self.error = ""
+        """Read the URL and fetch one page; open the call ``/calls/{id}`` names.
+
+        ``/calls?call={id}`` (older links) goes to ``/calls/{id}``; on ``/calls``
+        alone a panel left open elsewhere (the lead page) closes.
+        """
+        cursor, old_link = self._read_url()
+        if old_link and self._call_in_path() is None:
+            return self._go(
+                {"cursor": cursor}, replace=True, path=f"/calls/{quote(old_link, safe='')}"
+            )
+        self.cursor, self.error = cursor, ""
         try:
             self._fetch(self._me(), cursor)
         except DomainError as exc:
             self.rows, self.total = [], 0
             self.error = self._say(exc)
-        events = [self._language_script()]
-        if is_row_id(call_id):
-            events.append(CallViewState.open_call(int(call_id)))  # type: ignore[operator]
+        events = [self._language_script(), self._panel_event()]
+        if self._call_in_path() is not None:
+            events.append(rx.call_script(SHOW_SELECTED))
         return events
+
+    def _panel_event(self) -> EventSpec:
+        """Open the call the path names (a junk or foreign id reads as not found), or close."""
+        written = self._call_in_path()
+        # Reflex types a handler reached through its class as a namespace, not a callable.
+        event: EventSpec
+        if written is None:
+            event = CallViewState.close()  # type: ignore[operator]
+        else:
+            call_id = int(written) if is_row_id(written) else 0  # 0 reads as not found
+            event = CallViewState.open_call(call_id)  # type: ignore[operator]
+        return event
+
+    @rx.event
+    def select(self, call_id: int) -> EventSpec:
+        """Open a call at its own URL, keeping the filters and the page."""
+        return self._go({"cursor": self.cursor}, path=f"/calls/{int(call_id)}")
+
+    @rx.event
+    def deselect(self) -> EventSpec:
+        """Back to the list alone, with the same filters and page."""
+        return self._go({"cursor": self.cursor})
 
     @rx.event
     def search(self, value: str) -> EventSpec:

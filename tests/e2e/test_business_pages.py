@@ -133,7 +133,7 @@ def test_a_test_call_shows_its_lines_as_they_are_said(page: Page, server: LiveSe
     assert saved.agent_revision == 1 and "רותי" not in saved.greeting
     expect(page.locator("[data-testid=agent-revision]")).to_have_count(1)
     page.click("#test-call-link")
-    expect(page).to_have_url(re.compile(r"/calls\?call=\d+"))
+    expect(page).to_have_url(re.compile(r"/calls/\d+/?$"))  # the link's ?call= goes there
     expect(page.get_by_text("לקבוע תור").first).to_be_visible()
 
 

@@ -104,7 +104,9 @@ def test_the_calls_page_finds_a_call_by_phone_and_opens_it(page: Page, server: L
     page.wait_for_url("**/calls?q=**")
     rows = page.locator("[data-testid=call-row]")
     expect(rows).to_have_count(1)
-    rows.first.click()
+    rows.first.locator("td").first.click()  # the time, not the lead's link
+    page.wait_for_url(re.compile(r"/calls/\d+/?\?q="))  # its own URL, the search kept
+    expect(rows.first).to_have_attribute("data-selected", "true")
     expect(page.locator("#call-summary")).to_contain_text("לקבוע תור")
     expect(page.locator("#call-open-lead")).to_have_attribute("href", re.compile(r"^/leads/\d+$"))
     page.click("#call-open-lead")
@@ -123,6 +125,7 @@ def test_the_open_call_shows_its_post_call_steps_as_they_finish(
         pipeline={"state": "running", "steps": {"download": {"state": "running"}}},
     )
     sign_in(page, server, tenant.agent.email, PASSWORD, start=f"/calls?call={call.id}")
+    page.wait_for_url(re.compile(rf"/calls/{call.id}/?$"))  # an older link: the call's own URL
     expect(page.locator("[data-testid=pipeline-step][data-state=running]")).to_have_count(1)
     expect(page.locator("#call-summary")).to_have_count(0)
 

@@ -37,7 +37,7 @@ def test_login_leads_language_and_logout(page: Page, server: LiveServer) -> None
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.get_by_role("heading", name="לידים")).to_be_visible()
     expect(page.get_by_text("ליד של עסק אחר")).to_have_count(0)
-    phone = page.locator("bdi", has_text="054-123-4567")
+    phone = page.locator("[data-testid=lead-row] bdi", has_text="054-123-4567")
     expect(phone).to_have_attribute("dir", "ltr")
 
     page.click("#switch-language")

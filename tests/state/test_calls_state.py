@@ -51,10 +51,18 @@ async def test_the_url_filters_the_calls_and_opens_one(db: Database) -> None:
         cookie=session_cookie(tenant.agent),
     )
     events = state.load()
+    # An older link with ?call= goes to the call's own URL, keeping the filters.
+    assert f"/calls/{wanted.id}?" in str(events) and "has_recording=true" in str(events)
+    state = await state_for(
+        CallsState,
+        path=f"/calls/{wanted.id}?q=052-987&has_recording=true",
+        cookie=session_cookie(tenant.agent),
+    )
+    events = state.load()
     assert [r.id for r in state.rows] == [wanted.id]
     assert state.rows[0].lead_name == "נועה" and state.rows[0].has_recording
     assert state.has_filters and state.recording == "true" and state.total == 1
-    assert any("open_call" in str(e) for e in events)  # ?call= opens the panel
+    assert any("open_call" in str(e) for e in events)  # /calls/{id} opens the panel
     assert "direction=outbound" in str(state.set_direction("outbound"))
     assert "has_recording" not in str(state.set_recording("all"))
 
@@ -163,10 +171,81 @@ async def test_the_panel_shows_which_agent_revision_answered(db: Database) -> No
 async def test_a_call_id_beyond_64_bits_is_not_found(db: Database) -> None:
     tenant = make_tenant()
     state = await state_for(
-        CallsState, path="/calls?call=36893488147419103231", cookie=session_cookie(tenant.agent)
+        CallsState, path="/calls/36893488147419103231", cookie=session_cookie(tenant.agent)
     )
     events = state.load()
-    assert not any("open_call" in str(e) for e in events)
+    assert _panel_event(events) == ("open_call", {"call_id": 0})  # reads as not found
     panel = await state_for(CallViewState, path="/calls", cookie=session_cookie(tenant.agent))
     panel.open_call(2**65)
     assert panel.notice != "" and panel.call.id in (0, None)
+
+
+async def _load_panel(path: str, cookie: str) -> tuple[CallsState, CallViewState]:
+    """Load ``path`` as the page does: the list, then the panel event it asks for."""
+    state = await state_for(CallsState, path=path, cookie=cookie)
+    events = state.load()
+    panel = await state.get_state(CallViewState)
+    name, kwargs = _panel_event(events)
+    getattr(panel, name)(**kwargs)
+    return state, panel
+
+
+def _panel_event(events: object) -> tuple[str, dict[str, object]]:
+    """The one panel event (open_call or close) among a load's events, with its arguments."""
+    panel = CallViewState.get_full_name()
+    found = [
+        (e.handler.fn.__name__, {k._js_expr: v._var_value for k, v in e.args})
+        for e in events  # type: ignore[attr-defined]
+        if getattr(e.handler, "state_full_name", "") == panel
+    ]
+    assert len(found) == 1, events
+    return found[0]
+
+
+async def test_a_calls_own_url_opens_its_panel_for_a_colleague(db: Database) -> None:
+    tenant = make_tenant()
+    lead = make_lead(tenant, name="שירה")
+    call = make_call(tenant, lead, summary="שאלה על מחירים")
+    _, panel = await _load_panel(f"/calls/{call.id}", session_cookie(tenant.admin))
+    assert panel.call.id == call.id and panel.call.summary == "שאלה על מחירים"
+    assert panel.is_open and panel.notice == ""
+
+
+async def test_another_business_call_url_is_not_found(db: Database) -> None:
+    tenant = make_tenant()
+    call = make_call(tenant, make_lead(tenant, name="סוד"), summary="פרטי")
+    other = make_tenant(name="מתחרה")
+    state, panel = await _load_panel(f"/calls/{call.id}", session_cookie(other.owner))
+    assert not panel.is_open and panel.notice == "השיחה הזו לא קיימת."
+    assert panel.call.summary == "" and state.rows == []
+
+
+async def test_a_junk_call_url_is_not_found(db: Database) -> None:
+    tenant = make_tenant()
+    for junk in ("abc", "0", "-4", "1e3"):
+        _, panel = await _load_panel(f"/calls/{junk}", session_cookie(tenant.agent))
+        assert not panel.is_open and panel.notice == "השיחה הזו לא קיימת.", junk
+
+
+async def test_the_calls_page_alone_closes_a_panel_left_open_on_a_lead(db: Database) -> None:
+    tenant = make_tenant()
+    call = make_call(tenant, make_lead(tenant))
+    state = await state_for(CallsState, path="/calls", cookie=session_cookie(tenant.agent))
+    panel = await state.get_state(CallViewState)
+    panel.open_call(call.id)  # opened on the lead page's Calls tab
+    events = state.load()
+    assert _panel_event(events) == ("close", {})
+    panel.close()
+    assert not panel.is_open
+
+
+async def test_opening_and_closing_a_call_keeps_the_filters_and_page(db: Database) -> None:
+    tenant = make_tenant()
+    state = await state_for(
+        CallsState, path="/calls?direction=inbound&cursor=abc", cookie=session_cookie(tenant.agent)
+    )
+    state.load()
+    opened = str(state.select(42))
+    assert "/calls/42?" in opened and "direction=inbound" in opened and "cursor=abc" in opened
+    closed = str(state.deselect())
+    assert "/calls?" in closed and "/calls/42" not in closed and "direction=inbound" in closed
