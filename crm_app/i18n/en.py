@@ -559,4 +559,6 @@ MESSAGES: dict[str, str] = {
     ),
     # API and holes
     "login.error.throttled_later": "Too many failed attempts. Try again later.",
+    # Words and formats
+    "export.col.phone_e164": "Phone (E.164)",
 }

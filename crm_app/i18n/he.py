@@ -541,4 +541,6 @@ MESSAGES: dict[str, str] = {
     ),
     # API and holes
     "login.error.throttled_later": "יותר מדי ניסיונות כושלים. נסו שוב מאוחר יותר.",
+    # Words and formats
+    "export.col.phone_e164": "טלפון (E.164)",
 }
