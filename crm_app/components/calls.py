@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.i18n import ltr, t, tf
+from crm_app.components.empty_state import empty_state
+from crm_app.components.i18n import ltr, t, tf, tn
 from crm_app.components.listing import date_filter, keyset_pager
 from crm_app.services.call_query import STATUSES
 from crm_app.state.calls import ALL, SPEEDS, CallsState, CallViewState
@@ -126,7 +127,7 @@ def call_table() -> rx.Component:
     columns = ("when", "direction", "from", "lead", "status", "duration", "recording", "summary")
     total = rx.cond(
         CallsState.total_exact,
-        tf("calls.total", count=CallsState.total),
+        tn("calls.total", CallsState.total),
         tf("calls.total_estimate", count=CallsState.total),
     )
     return rx.vstack(
@@ -143,7 +144,9 @@ def call_table() -> rx.Component:
                 width="100%",
                 variant="surface",
             ),
-            rx.text(t("calls.empty"), id="calls-empty"),
+            empty_state(
+                name="calls", filtered=CallsState.has_filters, on_clear=CallsState.clear_filters
+            ),
         ),
         keyset_pager(
             total,

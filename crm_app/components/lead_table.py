@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.i18n import ltr, t, tf
+from crm_app.components.empty_state import empty_state
+from crm_app.components.i18n import ltr, t, tf, tn
 from crm_app.components.listing import keyset_pager
 from crm_app.state.leads import LeadsState
 
@@ -59,7 +60,7 @@ def pager() -> rx.Component:
     """The total and previous/next buttons (keyset: any page costs the same)."""
     total = rx.cond(
         LeadsState.total_exact,
-        tf("leads.total", count=LeadsState.total),
+        tn("leads.total", LeadsState.total),
         tf("leads.total_estimate", count=LeadsState.total),
     )
     return keyset_pager(
@@ -93,7 +94,9 @@ def lead_table() -> rx.Component:
                 width="100%",
                 variant="surface",
             ),
-            rx.text(t("leads.empty"), id="leads-empty"),
+            empty_state(
+                name="leads", filtered=LeadsState.has_filters, on_clear=LeadsState.clear_filters
+            ),
         ),
         pager(),
         width="100%",

@@ -7,6 +7,7 @@ from typing import Any
 
 from crm_app.i18n import translate
 from crm_app.i18n.formats import local_datetime
+from crm_app.i18n.plurals import plural
 from crm_app.models import Appointment
 from crm_app.services.timeline import TimelineItem
 
@@ -62,9 +63,8 @@ def timeline_row(item: TimelineItem, locale: str, timezone: str) -> TimelineRow:
         )
         detail = data.get("text", "")
         if data.get("files"):
-            detail = (detail + " · " if detail else "") + translate(
-                "timeline.files", locale, count=data["files"]
-            )
+            files = plural("timeline.files", data["files"], locale)
+            detail = (detail + " · " if detail else "") + files
         icon = "sticky-note"
     elif item.kind == "call":
         title = translate(

@@ -1,0 +1,50 @@
+"""Words on screen: plural forms by Babel's rules, empty lists that say why they are empty."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import sign_in
+from tests.factories import PASSWORD, make_lead, make_tenant
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+
+def test_one_lead_is_counted_in_the_singular(page: Page, server: LiveServer) -> None:
+    tenant = make_tenant()
+    make_lead(tenant, name="דנה כהן")
+    sign_in(page, server, tenant.owner.email, PASSWORD)
+    expect(page.locator("#lead-total")).to_have_text("ליד אחד")
+    make_lead(tenant, name="יוסי לוי")
+    page.reload()
+    expect(page.locator("#lead-total")).to_have_text("2 לידים")
+
+
+def test_an_empty_lead_list_tells_nothing_yet_from_no_match(page: Page, server: LiveServer) -> None:
+    tenant = make_tenant()
+    sign_in(page, server, tenant.owner.email, PASSWORD)
+    empty = page.locator("#leads-empty")
+    expect(empty).to_have_text("אין עדיין לידים.")
+    make_lead(tenant, name="דנה כהן")
+    page.goto(f"{server.url}/leads?q=zzz")
+    expect(empty).to_contain_text("אין לידים שמתאימים לסינון הזה.")
+    page.click("#leads-empty-clear")
+    expect(page).to_have_url(re.compile(r"/leads/?$"))
+    expect(page.locator("[data-testid=lead-row]")).to_have_count(1)
+
+
+def test_an_empty_call_list_tells_nothing_yet_from_no_match(page: Page, server: LiveServer) -> None:
+    tenant = make_tenant()
+    sign_in(page, server, tenant.owner.email, PASSWORD)
+    page.goto(f"{server.url}/calls")
+    empty = page.locator("#calls-empty")
+    expect(empty).to_have_text("אין עדיין שיחות.")
+    page.goto(f"{server.url}/calls?q=zzz")
+    expect(empty).to_contain_text("אין שיחות שמתאימות לסינון הזה.")
+    page.click("#calls-empty-clear")
+    expect(page).to_have_url(re.compile(r"/calls/?$"))
+    expect(empty).to_have_text("אין עדיין שיחות.")
