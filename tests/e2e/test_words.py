@@ -48,3 +48,27 @@ def test_an_empty_call_list_tells_nothing_yet_from_no_match(page: Page, server: 
     page.click("#calls-empty-clear")
     expect(page).to_have_url(re.compile(r"/calls/?$"))
     expect(empty).to_have_text("אין עדיין שיחות.")
+
+
+def test_status_editor_speaks_hebrew_and_saves_every_row_at_once(
+    page: Page, server: LiveServer
+) -> None:
+    tenant = make_tenant()
+    sign_in(page, server, tenant.owner.email, PASSWORD)
+    page.goto(f"{server.url}/settings?section=statuses")
+    rows = page.locator("[data-testid=status-row]")
+    expect(rows.first).to_be_visible()
+    editor = page.locator("#status-editor")
+    for raw in ("attempting", "gray", "blue"):
+        expect(editor).not_to_contain_text(raw)
+    expect(rows.first.locator("[role=combobox]")).to_have_text("כחול")
+    expect(page.locator("#save-statuses")).to_have_count(1)
+    rows.nth(0).locator("input[name^=label_en]").fill("Fresh lead")
+    rows.nth(1).locator("input[name^=label_en]").fill("Trying")
+    page.click("#save-statuses")
+    expect(rows.nth(0).locator("input[name^=label_en]")).to_have_value("Fresh lead")
+    page.reload()
+    expect(rows.nth(0).locator("input[name^=label_en]")).to_have_value("Fresh lead")
+    expect(rows.nth(1).locator("input[name^=label_en]")).to_have_value("Trying")
+    boxes = [rows.nth(i).locator("input[name^=label_he]").bounding_box() for i in range(3)]
+    assert len({round(b["x"]) for b in boxes if b}) == 1  # the rows line up
