@@ -162,16 +162,17 @@ def _sql_neutralised(expression: Any) -> Any:
 
 def _sql_display_phone(e164: Any) -> Any:
     """``phones.il_national`` in SQL; other numbers keep E.164 behind the formula guard."""
-    prefix, length = sa.func.substr(e164, 1, 5), sa.func.length(e164)
+    prefix, length = sa.func.left(e164, 5), sa.func.length(e164)
     mobile = sa.and_(length == 13, prefix.in_(("+9725", "+9727")))
     landline = sa.and_(length == 12, prefix.in_(tuple(f"+972{d}" for d in "23489")))
 
     def part(start: int, size: int) -> Any:
         return sa.func.substr(e164, start, size)
 
+    dash = sa.literal("-")
     return sa.case(
-        (mobile, sa.func.concat("0", part(5, 2), "-", part(7, 3), "-", part(10, 4))),
-        (landline, sa.func.concat("0", part(5, 1), "-", part(6, 3), "-", part(9, 4))),
+        (mobile, "0" + part(5, 2) + dash + part(7, 3) + dash + part(10, 4)),
+        (landline, "0" + part(5, 1) + dash + part(6, 3) + dash + part(9, 4)),
         else_=_sql_neutralised(e164),
     )
 
