@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_tab, sign_in
 from tests.factories import PASSWORD, make_lead, make_tenant
 from tests.live import LiveServer
 
@@ -72,3 +72,18 @@ def test_status_editor_speaks_hebrew_and_saves_every_row_at_once(
     expect(rows.nth(1).locator("input[name^=label_en]")).to_have_value("Trying")
     boxes = [rows.nth(i).locator("input[name^=label_he]").bounding_box() for i in range(3)]
     assert len({round(b["x"]) for b in boxes if b}) == 1  # the rows line up
+
+
+def test_the_lead_tab_lives_in_the_address_and_survives_reload(
+    page: Page, server: LiveServer
+) -> None:
+    tenant = make_tenant()
+    lead = make_lead(tenant, name="ליד עם לשוניות")
+    sign_in(page, server, tenant.agent.email, PASSWORD, start=f"/leads/{lead.id}")
+    expect(page.locator("#lead-name")).to_have_text("ליד עם לשוניות")
+    open_tab(page, "notes")
+    expect(page).to_have_url(re.compile(r"[?&]tab=notes"))
+    page.reload()
+    expect(page.locator("#tab-notes")).to_have_attribute("aria-selected", "true")
+    open_tab(page, "activity")
+    expect(page).not_to_have_url(re.compile(r"tab="))
