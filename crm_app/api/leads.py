@@ -272,7 +272,7 @@ def export_leads(
     return StreamingResponse(
         body,
         media_type=EXPORT_MEDIA[format],
-        headers=download_headers(exports.export_filename(format)),
+        headers=download_headers(exports.export_filename(format, principal.timezone)),
     )
 
 

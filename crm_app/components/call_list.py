@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.i18n import ltr, t, tf
+from crm_app.components.empty_state import empty_state
+from crm_app.components.i18n import ltr, t, tf, tn
 from crm_app.components.listing import keyset_pager, list_card
 from crm_app.state.calls import CallsState, CallViewState
 
@@ -85,7 +86,7 @@ def call_table() -> rx.Component:
     """One page of calls (a table, or cards on a phone) with a keyset pager."""
     total = rx.cond(
         CallsState.total_exact,
-        tf("calls.total", count=CallsState.total),
+        tn("calls.total", CallsState.total),
         tf("calls.total_estimate", count=CallsState.total),
     )
     return rx.vstack(
@@ -101,7 +102,9 @@ def call_table() -> rx.Component:
                     aria_label=t("calls.title"),
                 ),
             ),
-            rx.text(t("calls.empty"), id="calls-empty"),
+            empty_state(
+                name="calls", filtered=CallsState.has_filters, on_clear=CallsState.clear_filters
+            ),
         ),
         keyset_pager(
             total,

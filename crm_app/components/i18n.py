@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.vars import StringVar
 
 from crm_app.i18n import MESSAGES
+from crm_app.i18n.plurals import OTHER, forms, js_rule
 from crm_app.state.session import SessionState
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -25,6 +26,32 @@ def tf(key: str, **params: rx.Var | str | int) -> rx.Var[str]:
         _fill(MESSAGES["en"][key], params),
         _fill(MESSAGES["he"][key], params),
     )
+
+
+def tn(key: str, count: rx.Var[int], **params: rx.Var | str | int) -> rx.Var[str]:
+    """The plural form of the ``key`` family for ``count``, by Babel's rules, in the browser.
+
+    ``{count}`` is filled with ``count``; other placeholders from ``params``.
+    """
+    return rx.cond(
+        SessionState.is_en,
+        _plural_var(key, "en", count, params),
+        _plural_var(key, "he", count, params),
+    )
+
+
+def _plural_var(
+    key: str, locale: str, count: rx.Var[int], params: dict[str, rx.Var | str | int]
+) -> rx.Var[str]:
+    members = forms(key, locale)
+    filled = {name: _fill(text, {**params, "count": count}) for name, text in members.items()}
+    picked = rx.Var(
+        f"({js_rule(locale)})({count})",
+        _var_type=str,
+        _var_data=count._get_all_var_data(),
+    )
+    cases = [(name, var) for name, var in filled.items() if name != OTHER]
+    return rx.match(picked, *cases, filled[OTHER])  # type: ignore[return-value]
 
 
 def _fill(template: str, params: dict[str, rx.Var | str | int]) -> rx.Var[str]:

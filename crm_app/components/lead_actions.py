@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.i18n import t, tf
+from crm_app.components.i18n import t, tf, tn
 from crm_app.state.lead_actions import BulkState, ExportState, NewLeadState
 from crm_app.state.leads import LeadsState
 
@@ -109,7 +109,7 @@ def export_menu() -> rx.Component:
                 rx.cond(
                     LeadsState.selected.length() > 0,
                     rx.text(
-                        tf("leads.export.selected", count=LeadsState.selected.length()),
+                        tn("leads.export.selected", LeadsState.selected.length()),
                         size="1",
                         color_scheme="gray",
                         padding_x="0.75em",

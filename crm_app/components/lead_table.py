@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.i18n import ltr, t, tf
+from crm_app.components.empty_state import empty_state
+from crm_app.components.i18n import ltr, t, tf, tn
 from crm_app.components.listing import keyset_pager, list_card
 from crm_app.state.leads import LeadsState
 
@@ -69,7 +70,7 @@ def pager() -> rx.Component:
     """The total and previous/next buttons (keyset: any page costs the same)."""
     total = rx.cond(
         LeadsState.total_exact,
-        tf("leads.total", count=LeadsState.total),
+        tn("leads.total", LeadsState.total),
         tf("leads.total_estimate", count=LeadsState.total),
     )
     return keyset_pager(
@@ -112,7 +113,9 @@ def lead_table() -> rx.Component:
                     aria_label=t("leads.title"),
                 ),
             ),
-            rx.text(t("leads.empty"), id="leads-empty"),
+            empty_state(
+                name="leads", filtered=LeadsState.has_filters, on_clear=LeadsState.clear_filters
+            ),
         ),
         pager(),
         width="100%",

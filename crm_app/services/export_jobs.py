@@ -31,7 +31,7 @@ def start_job(
         format=fmt,
         filters=filters.to_params(),
         total_rows=total,
-        filename=exports.export_filename(fmt),
+        filename=exports.export_filename(fmt, principal.timezone),
     )
     session.add(job)
     session.flush()

@@ -5,6 +5,7 @@ Both formats stream in constant memory. On Postgres the CSV is produced by
 neutralising done in SQL, which keeps it near COPY's own speed (leads
 anchors, addendum); elsewhere a server-side cursor feeds ``csv.writer``.
 XLSX cells are typed strings, so phones stay text and nothing is a formula.
+The phone comes twice: as the screen writes it (``050-120-5600``) and in E.164.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from crm_app.models import Lead, LeadSource, LeadStatus, Role, utcnow
 from crm_app.services import audit
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.lead_query import OWNER, LeadFilters, base_select, count, ordered
+from crm_app.services.phones import display_phone
 
 Format = Literal["xlsx", "csv"]
 FORMATS: tuple[Format, ...] = ("xlsx", "csv")
@@ -35,6 +37,7 @@ HEADERS = (
     "id",
     "name",
     "phone",
+    "phone_e164",
     "email",
     "status",
     "source",
@@ -44,7 +47,6 @@ HEADERS = (
     "last_contact",
 )
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_PHONE_COLUMN = 2
 _BATCH = 2000
 Progress = Callable[[int], None]
 
@@ -93,6 +95,7 @@ def _rows(
         yield (
             row[0],
             row[1],
+            display_phone(row[2]),
             row[2],
             row[3],
             row[4],
@@ -136,14 +139,14 @@ def write_xlsx(
     when = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
     sheet.write_row(0, 0, header_row(locale), bold)
     sheet.set_column(1, 1, 24)
-    sheet.set_column(2, 3, 18)
-    sheet.set_column(8, 9, 16)
+    sheet.set_column(2, 4, 18)
+    sheet.set_column(9, 10, 16)
     written = 0
     for written, row in enumerate(_rows(session, principal, filters, locale), start=1):
         sheet.write_number(written, 0, row[0])
-        for column in range(1, 8):
+        for column in range(1, 9):
             sheet.write_string(written, column, row[column] or "")
-        for column in (8, 9):
+        for column in (9, 10):
             if (value := _local(row[column], zone)) is not None:
                 sheet.write_datetime(written, column, value, when)
         if progress and written % _BATCH == 0:
@@ -155,6 +158,23 @@ def write_xlsx(
 def _sql_neutralised(expression: Any) -> Any:
     first = sa.func.substr(expression, 1, 1)
     return sa.case((first.in_(_DANGEROUS), sa.literal("'") + expression), else_=expression)
+
+
+def _sql_display_phone(e164: Any) -> Any:
+    """``phones.il_national`` in SQL; other numbers keep E.164 behind the formula guard."""
+    prefix, length = sa.func.left(e164, 5), sa.func.length(e164)
+    mobile = sa.and_(length == 13, prefix.in_(("+9725", "+9727")))
+    landline = sa.and_(length == 12, prefix.in_(tuple(f"+972{d}" for d in "23489")))
+
+    def part(start: int, size: int) -> Any:
+        return sa.func.substr(e164, start, size)
+
+    dash = sa.literal("-")
+    return sa.case(
+        (mobile, "0" + part(5, 2) + dash + part(7, 3) + dash + part(10, 4)),
+        (landline, "0" + part(5, 1) + dash + part(6, 3) + dash + part(9, 4)),
+        else_=_sql_neutralised(e164),
+    )
 
 
 def _sql_local(expression: Any, timezone: str) -> Any:
@@ -172,6 +192,7 @@ def copy_query(principal: Principal, filters: LeadFilters, locale: str) -> sa.Se
     columns = (
         col(Lead.id),
         _sql_neutralised(col(Lead.name)),
+        _sql_display_phone(col(Lead.phone_e164)),
         col(Lead.phone_e164),  # validated E.164: its + must stay
         _sql_neutralised(col(Lead.email)),
         _sql_neutralised(_status_label(locale)),
@@ -279,9 +300,9 @@ def export_leads(
     return rows
 
 
-def export_filename(fmt: Format) -> str:
-    """``leads-20261128-1405.xlsx``."""
-    return f"leads-{utcnow():%Y%m%d-%H%M}.{fmt}"
+def export_filename(fmt: Format, timezone: str) -> str:
+    """``leads-20261128-1405.xlsx``, in the business's local time (``timezone``)."""
+    return f"leads-{utcnow().astimezone(ZoneInfo(timezone)):%Y%m%d-%H%M}.{fmt}"
 
 
 def expected_rows(session: Session, *, principal: Principal, filters: LeadFilters) -> int:

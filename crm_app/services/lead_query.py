@@ -31,6 +31,7 @@ COUNT_CAP = 1000
 BIGINT_MAX = 2**63 - 1  # ids are BIGINT
 SORTS = ("created_at", "updated_at", "name", "status", "source")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
+_MIDDLE_MIN_DIGITS = 5  # "0" and four more: what a bare fragment ("4567") needs anyway
 _ROW_ID = re.compile(r"^[0-9]{1,19}$")
 
 
@@ -131,21 +132,35 @@ def escape_like(text: str) -> str:
 def search_condition(q: str) -> ColumnElement[bool] | None:
     """Match ``q`` against the phone digits or the name and email.
 
-    A phone-like query (``054-123``, ``+972 54``) matches digits: a national or
-    international number by prefix, a bare fragment (``4567``) anywhere.
+    A phone-like query (``054-123``, ``+972 54``) matches digits: an
+    international number by prefix, a bare fragment (``4567``) anywhere, and a
+    national one (``072-9085``) as the number's start or its middle.
     """
     q = q.strip()
     if not q:
         return None
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.match(q) and len(digits) >= 3:
-        wanted = search_digits(q)
-        prefix = q.startswith(("+", "0")) or wanted.startswith("972")
-        pattern = f"{wanted}%" if prefix else f"%{wanted}%"
-        return col(Lead.phone_digits).like(pattern)
+        return col(Lead.phone_digits).like(phone_pattern(q, digits))
     text = escape_like(q.lower())
     pattern = f"%{text}%" if len(text) >= 3 else f"{text}%"  # no trigram below 3
     return col(Lead.search_text).like(pattern, escape="\\")
+
+
+def phone_pattern(q: str, digits: str) -> str:
+    """The LIKE pattern over ``phone_digits`` for a phone-like query (served by its indexes).
+
+    ``072-9085`` may be a number's start (``972729085...``) or its middle
+    (``03-072-9085``): its digits after the leading 0 anywhere cover both, and
+    with four or more of them the trigram index stays selective. Shorter
+    national fragments (``0541``) stay prefixes.
+    """
+    national = digits.startswith("0") and not digits.startswith("00")
+    if national and len(digits) >= _MIDDLE_MIN_DIGITS:
+        return f"%{digits[1:]}%"
+    wanted = search_digits(q)
+    prefix = q.startswith(("+", "0")) or wanted.startswith("972")
+    return f"{wanted}%" if prefix else f"%{wanted}%"
 
 
 def day_start(day: date, timezone: str) -> datetime:

@@ -9,6 +9,10 @@ import phonenumbers
 from crm_app.services.errors import InvalidInput
 
 _NON_DIGITS = re.compile(r"\D+")
+# Israeli numbers libphonenumber writes as 05X-XXX-XXXX / 07X-XXX-XXXX and 0X-XXX-XXXX;
+# exports.py mirrors these two patterns in SQL, so the CSV shows what the screen shows.
+_IL_MOBILE = re.compile(r"\+972([57]\d)(\d{3})(\d{4})")
+_IL_LANDLINE = re.compile(r"\+972([2-489])(\d{3})(\d{4})")
 
 
 def normalize_phone(raw: str, region: str = "IL") -> str:
@@ -75,8 +79,23 @@ def search_digits(query: str, region_prefix: str = "972") -> str:
     return digits
 
 
+def il_national(e164: str) -> str | None:
+    """``050-120-5600`` for an Israeli mobile or landline in E.164; None for anything else.
+
+    The same text libphonenumber gives, without parsing: exports format a
+    million rows with it.
+    """
+    match = _IL_MOBILE.fullmatch(e164) or _IL_LANDLINE.fullmatch(e164)
+    if match is None:
+        return None
+    area, middle, last = match.groups()
+    return f"0{area}-{middle}-{last}"
+
+
 def display_phone(e164: str, region: str = "IL") -> str:
     """How people write the number: national inside ``region``, else international."""
+    if region == "IL" and (fast := il_national(e164)) is not None:
+        return fast
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,24 @@ from crm_app.state.leads import Choice, StatusOption, owner_choices, status_opti
 from crm_app.state.session import SessionState
 
 _LEAD_PATH = re.compile(r"^/leads/(\d+)/?$")
+TABS = ("activity", "notes", "calls", "files", "appointments")
+DEFAULT_TAB = TABS[0]
+# Puts ?tab= in the address without a navigation (no reload, no new history entry).
+_TAB_IN_URL = (
+    "(() => {{ const u = new URL(window.location.href); const tab = {tab};"
+    " if (tab === {default}) u.searchParams.delete('tab'); else u.searchParams.set('tab', tab);"
+    " window.history.replaceState(window.history.state, '', u); }})()"
+)
+
+
+def tab_from_url(value: str | None) -> str:
+    """The tab named in ``?tab=``; the Activity tab for none or an unknown one."""
+    return value if value in TABS else DEFAULT_TAB
+
+
+def tab_in_url(tab: str) -> EventSpec:
+    """Show ``tab`` in the address bar, so a reload or a shared link opens it."""
+    return rx.call_script(_TAB_IN_URL.format(tab=json.dumps(tab), default=json.dumps(DEFAULT_TAB)))
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,7 @@ class LeadState(SessionState):
     def load(self) -> EventSpec:
         """Read the lead in the route; another business's id reads as not found."""
         lead_id = self._lead_id_from_url()
+        self.tab = tab_from_url(self.router.url.query_parameters.get("tab"))
         try:
             if lead_id is None:
                 raise NotFound("no such lead")
@@ -147,9 +167,10 @@ class LeadState(SessionState):
         self.next_href = f"/leads/{next_id}{suffix}" if next_id else ""
 
     @rx.event
-    def set_tab(self, tab: str) -> None:
-        """Switch tabs."""
-        self.tab = tab
+    def set_tab(self, tab: str) -> EventSpec:
+        """Switch tabs; the address remembers the tab (``?tab=notes``)."""
+        self.tab = tab_from_url(tab)
+        return tab_in_url(self.tab)
 
     @rx.event
     def choose_status(self, status_id: str) -> Any:

@@ -54,7 +54,7 @@ class BulkState(LeadsState):
                 reason=self.bulk_reason,
             )
         self.bulk_status, self.bulk_reason, self.bulk_needs_reason = "", "", False
-        return [rx.toast.success(self._t("leads.bulk.done", count=changed)), LeadsState.load]
+        return [rx.toast.success(self._tn("leads.bulk.done", changed)), LeadsState.load]
 
     @rx.event
     def assign_selected(self, owner: str) -> Any:
@@ -66,7 +66,7 @@ class BulkState(LeadsState):
                 lead_ids=list(self.selected),
                 owner_id=None if owner == "none" else int(owner),
             )
-        return [rx.toast.success(self._t("leads.bulk.done", count=count)), LeadsState.load]
+        return [rx.toast.success(self._tn("leads.bulk.done", count)), LeadsState.load]
 
 
 class NewLeadState(LeadsState):

@@ -23,7 +23,7 @@ from crm_app.services.errors import DomainError
 from crm_app.services.leads import business_users
 from crm_app.settings import get_settings
 from crm_app.state.file_chips import FileChip, chip_fields, file_view
-from crm_app.state.lead import LeadState
+from crm_app.state.lead import LeadState, tab_from_url, tab_in_url
 from crm_app.state.text_runs import TextRun, text_runs
 
 _CHUNK = 1024 * 1024
@@ -150,11 +150,12 @@ class NotesState(LeadState):
         self._show_draft(draft)
 
     @rx.event
-    def open_tab(self, tab: str) -> None:
-        """Switch tabs; the Files tab reads its files when it opens."""
-        self.tab = tab
-        if tab == "files" and self.lead_id:
+    def open_tab(self, tab: str) -> EventSpec:
+        """Switch tabs (kept in the address); the Files tab reads its files when it opens."""
+        self.tab = tab_from_url(tab)
+        if self.tab == "files" and self.lead_id:
             self._read_notes(self._me())
+        return tab_in_url(self.tab)
 
     @rx.event
     def show_more_notes(self) -> None:

@@ -53,7 +53,7 @@ class ProfileState(SessionState):
         return [
             rx.set_value("password-current", ""),
             rx.set_value("password-new", ""),
-            rx.toast.success(self._t("settings.password.changed", count=ended)),
+            rx.toast.success(self._tn("settings.password.changed", ended)),
         ]
 
     @rx.event
@@ -63,4 +63,4 @@ class ProfileState(SessionState):
             ended = team.sign_out_others(
                 session, principal=self._me(), keep_session_key=self._this_session()
             )
-        return rx.toast.success(self._t("settings.sessions.done", count=ended))
+        return rx.toast.success(self._tn("settings.sessions.done", ended))

@@ -21,6 +21,7 @@ from reflex.event import EventSpec
 
 from crm_app.db import unit_of_work
 from crm_app.i18n import DEFAULT_LOCALE, direction, translate
+from crm_app.i18n.plurals import plural
 from crm_app.services import accounts
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
@@ -101,6 +102,10 @@ class SessionState(rx.State):
     def _t(self, key: str, **params: object) -> str:
         """Translate ``key`` into the user's language (for toasts and messages)."""
         return translate(key, self.locale, **params)
+
+    def _tn(self, key: str, count: int, **params: object) -> str:
+        """The plural form of ``key`` for ``count`` in the user's language."""
+        return plural(key, count, self.locale, **params)
 
     def _say(self, error: DomainError) -> str:
         """A domain error as the user reads it."""

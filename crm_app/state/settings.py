@@ -121,27 +121,21 @@ class SettingsState(SessionState):
         )
 
     @rx.event
-    def save_status(self, form: dict[str, Any]) -> Any:
-        """Rename, recolour or open/close a status."""
-        return self._change(
-            lambda s, b: statuses.update_status(
-                s,
-                business_id=b,
-                status_id=int(form["id"]),
-                label_he=form.get("label_he", ""),
-                label_en=form.get("label_en", ""),
-                color=form.get("color") or "gray",
-                is_closed=bool(form.get("closed")),
-            ),
-            "update",
-            {
-                "id": int(form["id"]),
-                "label_he": form.get("label_he", ""),
-                "label_en": form.get("label_en", ""),
-                "color": form.get("color") or "gray",
-                "closed": bool(form.get("closed")),
-            },
-        )
+    def save_pipeline(self, form: dict[str, Any]) -> Any:
+        """Save every row of the editor at once: names, colours, open/closed.
+
+        Fields are ``label_he-<id>``, ``label_en-<id>``, ``color-<id>`` and
+        ``closed-<id>``; only rows that changed are written, in one transaction.
+        """
+        changes = [c for row in self.pipeline if (c := _row_change(row, form)) is not None]
+        if not changes:
+            return None
+
+        def apply(session: Session, business_id: int) -> None:
+            for change in changes:
+                statuses.update_status(session, business_id=business_id, **change)
+
+        return self._change(apply, "update", {"statuses": changes})
 
     @rx.event
     def move(self, status_id: int, offset: int) -> Any:
@@ -162,6 +156,22 @@ class SettingsState(SessionState):
             "delete",
             {"id": int(status_id)},
         )
+
+
+def _row_change(row: StatusRow, form: dict[str, Any]) -> dict[str, Any] | None:
+    """The update of ``row`` in the editor's form, or None when it is unchanged or absent."""
+    if f"label_he-{row.id}" not in form:
+        return None  # a row added since the form was drawn
+    change: dict[str, Any] = {
+        "status_id": row.id,
+        "label_he": form.get(f"label_he-{row.id}", row.label_he),
+        "label_en": form.get(f"label_en-{row.id}", row.label_en),
+        "color": form.get(f"color-{row.id}") or row.color,
+        "is_closed": bool(form.get(f"closed-{row.id}")),
+    }
+    before = (row.label_he, row.label_en, row.color, row.closed)
+    after = (change["label_he"], change["label_en"], change["color"], change["is_closed"])
+    return None if before == after else change
 
 
 # Each section's state registers its loader here (a section without one has nothing to read).

@@ -110,7 +110,7 @@ def test_owner_exports_the_filtered_list_as_csv(
     rows = list(csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
     assert rows[0][1] == "שם"
     assert [r[1] for r in rows[1:]] == ["'=cmd|' /C calc'!A0"]
-    assert rows[1][2] == "+972541234567"
+    assert rows[1][2:4] == ["054-123-4567", "+972541234567"]
 
 
 def test_big_export_runs_in_the_background_with_progress(

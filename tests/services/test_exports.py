@@ -15,6 +15,7 @@ from crm_app.models import AuditEvent, Lead, Role
 from crm_app.services import exports
 from crm_app.services.errors import PermissionDenied
 from crm_app.services.lead_query import LeadFilters
+from crm_app.services.phones import display_phone
 from tests.conftest import Database
 from tests.factories import Tenant, make_lead, make_tenant
 
@@ -59,6 +60,7 @@ def test_csv_has_a_bom_translated_headers_and_neutralised_cells(db: Database) ->
         "מזהה",
         "שם",
         "טלפון",
+        "טלפון (E.164)",
         "אימייל",
         "סטטוס",
         "מקור",
@@ -69,18 +71,20 @@ def test_csv_has_a_bom_translated_headers_and_neutralised_cells(db: Database) ->
     ]
     by_name = {r[1]: r for r in rows[1:]}
     evil = by_name['\'=HYPERLINK("http://evil")']
-    assert evil[2] == "+972541234567"  # phones stay intact
-    assert evil[4] == "חדש" and evil[5] == "ידני"
-    assert evil[8] == "29/11/2026 00:30"  # Asia/Jerusalem, not UTC
+    assert evil[2:4] == ["054-123-4567", "+972541234567"]  # as displayed, then E.164
+    assert evil[5] == "חדש" and evil[6] == "ידני"
+    assert evil[9] == "29/11/2026 00:30"  # Asia/Jerusalem, not UTC
     other = by_name["דנה כהן"]
-    assert other[2] == "+12025550123" and other[7] == "'-tel aviv" and other[6] == "agent user"
+    assert other[2:4] == ["'+12025550123", "+12025550123"]  # a foreign number keeps E.164
+    assert other[8] == "'-tel aviv" and other[7] == "agent user"
 
 
 def test_csv_in_english_follows_the_users_language(db: Database) -> None:
     tenant = _tricky_tenant()
     rows = list(csv.reader(io.StringIO(_export(tenant, "csv", locale="en").decode("utf-8-sig"))))
     assert rows[0][:3] == ["ID", "Name", "Phone"]
-    assert {r[4] for r in rows[1:]} == {"New"} and {r[5] for r in rows[1:]} == {"Manual"}
+    assert rows[0][3] == "Phone (E.164)"
+    assert {r[5] for r in rows[1:]} == {"New"} and {r[6] for r in rows[1:]} == {"Manual"}
 
 
 def test_xlsx_keeps_phones_as_text_and_formulas_as_text(db: Database) -> None:
@@ -92,8 +96,11 @@ def test_xlsx_keeps_phones_as_text_and_formulas_as_text(db: Database) -> None:
     evil = next(r for r in values[1:] if str(r[1]).startswith("=HYPERLINK"))
     cell = next(c for c in sheet["B"] if str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"  # a string cell, not a formula
-    assert evil[2] == "+972541234567"
-    assert evil[8] == datetime(2026, 11, 29, 0, 30)  # local time in the business's zone
+    assert evil[2:4] == ("054-123-4567", "+972541234567")
+    assert {c.data_type for c in sheet["C"] + sheet["D"]} == {"s"}  # phones are text cells
+    other = next(r for r in values[1:] if r[1] == "דנה כהן")
+    assert other[2:4] == ("+1 202-555-0123", "+12025550123")  # international, as on screen
+    assert evil[9] == datetime(2026, 11, 29, 0, 30)  # local time in the business's zone
     assert sheet.sheet_view.rightToLeft
 
 
@@ -141,3 +148,26 @@ def test_export_of_another_business_is_empty(db: Database) -> None:
         csv.reader(io.StringIO(_export(tenant, "csv", ids=(foreign.id,)).decode("utf-8-sig")))
     )
     assert rows[1:] == []
+
+
+@pytest.mark.parametrize(
+    ("e164", "shown"),
+    [
+        ("+972501205600", "050-120-5600"),
+        ("+972722345678", "072-234-5678"),
+        ("+97221234567", "02-123-4567"),
+        ("+97298765432", "09-876-5432"),
+    ],
+)
+def test_csv_phones_read_as_the_screen_shows_them(db: Database, e164: str, shown: str) -> None:
+    tenant = make_tenant()
+    make_lead(tenant, phone=e164)
+    rows = list(csv.reader(io.StringIO(_export(tenant, "csv").decode("utf-8-sig"))))
+    assert rows[1][2:4] == [shown, e164]
+    assert display_phone(e164) == shown  # the screen's own formatting
+
+
+def test_file_name_uses_the_business_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(exports, "utcnow", lambda: datetime(2026, 11, 28, 22, 30, tzinfo=UTC))
+    assert exports.export_filename("csv", "Asia/Jerusalem") == "leads-20261129-0030.csv"
+    assert exports.export_filename("xlsx", "UTC") == "leads-20261128-2230.xlsx"

@@ -212,3 +212,20 @@ def test_count_above_the_cap_uses_an_estimate_on_postgres(db: Database) -> None:
         )
     assert not exact and total >= 1001
     assert not by_status[1] and by_status[0] >= 1001
+
+
+@pytest.mark.parametrize("typed", ["072-2345", "0722345", "722345"])
+def test_middle_of_number_search_with_its_leading_zero(db: Database, typed: str) -> None:
+    tenant = make_tenant()
+    make_lead(tenant, name="starts with it", phone="+972722345678")
+    make_lead(tenant, name="landline", phone="03-072-2345")
+    make_lead(tenant, name="mobile", phone="054-072-2345")
+    make_lead(tenant, name="Other", phone="+972529876543")
+    assert sorted(_names(tenant, q=typed)) == ["landline", "mobile", "starts with it"]
+
+
+def test_a_short_national_fragment_is_still_a_prefix(db: Database) -> None:
+    tenant = make_tenant()
+    make_lead(tenant, name="starts with 0541", phone="+972541234567")
+    make_lead(tenant, name="541 in the middle", phone="+972525411111")
+    assert _names(tenant, q="0541") == ["starts with 0541"]

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 
 from crm_app.services.errors import InvalidInput
-from crm_app.services.phones import display_phone, mask_phone, normalize_phone, search_digits
+from crm_app.services.phones import (
+    display_phone,
+    il_national,
+    mask_phone,
+    normalize_phone,
+    search_digits,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +54,12 @@ def test_display_is_national_at_home_and_international_abroad() -> None:
 
 def test_logs_never_see_a_full_number() -> None:
     assert mask_phone("+972541234567") == "***567"
+
+
+def test_israeli_numbers_display_as_libphonenumber_writes_them() -> None:
+    for e164 in ("+972501205600", "+972729085123", "+97221234567", "+97231234567"):
+        number = phonenumbers.parse(e164, None)
+        expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        assert il_national(e164) == expected == display_phone(e164)
+    assert il_national("+12025550123") is None
+    assert display_phone("+12025550123") == "+1 202-555-0123"

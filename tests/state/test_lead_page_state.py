@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pytest
+
 from crm_app.db import unit_of_work
 from crm_app.models import Lead
 from crm_app.services import statuses
@@ -80,3 +82,29 @@ async def test_a_lead_id_beyond_64_bits_in_the_url_is_not_found(db: Database) ->
     )
     state.load()
     assert state.found is False
+
+
+@pytest.mark.parametrize(
+    ("query", "tab"), [("?tab=notes", "notes"), ("?tab=bogus", "activity"), ("", "activity")]
+)
+async def test_the_tab_in_the_address_opens_on_load(db: Database, query: str, tab: str) -> None:
+    tenant = make_tenant()
+    lead = make_lead(tenant)
+    state = await state_for(
+        LeadState, path=f"/leads/{lead.id}{query}", cookie=session_cookie(tenant.agent)
+    )
+    state.load()
+    assert state.tab == tab
+
+
+async def test_switching_to_an_unknown_tab_shows_activity(db: Database) -> None:
+    tenant = make_tenant()
+    lead = make_lead(tenant)
+    state = await state_for(
+        LeadState, path=f"/leads/{lead.id}", cookie=session_cookie(tenant.agent)
+    )
+    state.load()
+    state.set_tab("calls")
+    assert state.tab == "calls"
+    state.set_tab("nonsense")
+    assert state.tab == "activity"

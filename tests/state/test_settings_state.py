@@ -26,13 +26,12 @@ async def test_admin_adds_renames_reorders_and_deletes_statuses(db: Database) ->
     )
     assert _keys(state)[-1] == "awaiting_payment" and state.status_error == ""
     added = state.pipeline[-1]
-    state.save_status(
+    state.save_pipeline(
         {
-            "id": added.id,
-            "label_he": "ממתין",
-            "label_en": "Waiting",
-            "color": "pink",
-            "closed": "on",
+            f"label_he-{added.id}": "ממתין",
+            f"label_en-{added.id}": "Waiting",
+            f"color-{added.id}": "pink",
+            f"closed-{added.id}": "on",
         }
     )
     assert state.pipeline[-1].label_en == "Waiting" and state.pipeline[-1].closed
@@ -67,3 +66,47 @@ async def test_agents_cannot_change_the_pipeline(db: Database) -> None:
     state.add_status({"label_he": "חדש2", "label_en": "New2", "color": "gray"})
     assert state.status_error == "אין לתפקיד שלך הרשאה לפעולה הזו."
     assert state.pipeline == before
+
+
+async def test_one_save_writes_every_changed_row_and_skips_the_rest(db: Database) -> None:
+    tenant = make_tenant()
+    state = await state_for(
+        SettingsState, path="/settings?section=statuses", cookie=session_cookie(tenant.owner)
+    )
+    state.load()
+    first, second, third = state.pipeline[:3]
+    form = {f"label_he-{s.id}": s.label_he for s in state.pipeline}
+    form |= {f"label_en-{s.id}": s.label_en for s in state.pipeline}
+    form |= {f"color-{s.id}": s.color for s in state.pipeline}
+    form |= {f"closed-{s.id}": "on" for s in state.pipeline if s.closed}
+    form[f"label_en-{first.id}"] = "Fresh"
+    form[f"color-{second.id}"] = "brown"
+    state.save_pipeline(form)
+    assert state.status_error == ""
+    assert state.pipeline[0].label_en == "Fresh" and state.pipeline[1].color == "brown"
+    assert state.pipeline[2] == third
+    with unit_of_work(read_only=True) as session:
+        principal = auth.principal_for(session, tenant.owner)
+        logged = audit.list_events(session, principal=principal, filters=audit.AuditFilters())
+    saved = [e.details for e, _ in logged.rows if e.action == "statuses.change"]
+    assert len(saved) == 1
+    assert [c["status_id"] for c in saved[0]["statuses"]] == [first.id, second.id]
+
+
+async def test_a_bad_row_saves_nothing(db: Database) -> None:
+    tenant = make_tenant()
+    state = await state_for(
+        SettingsState, path="/settings?section=statuses", cookie=session_cookie(tenant.owner)
+    )
+    state.load()
+    first, second = state.pipeline[:2]
+    state.save_pipeline(
+        {
+            f"label_he-{first.id}": first.label_he,
+            f"label_en-{first.id}": "Renamed",
+            f"label_he-{second.id}": "",
+            f"label_en-{second.id}": second.label_en,
+        }
+    )
+    assert state.status_error == "לסטטוס נדרשים שם בעברית ובאנגלית."
+    assert state.pipeline[0].label_en == first.label_en
