@@ -13,10 +13,14 @@ from crm_app.state.session import SessionState
 
 # ---- the list -------------------------------------------------------------------------------
 def _select(
-    value: rx.Var, handler: rx.EventHandler, id_: str, items: list[tuple[str, rx.Var]]
+    value: rx.Var,
+    handler: rx.EventHandler,
+    id_: str,
+    items: list[tuple[str, rx.Var]],
+    name_key: str,
 ) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(id=id_),
+        rx.select.trigger(id=id_, custom_attrs={"aria-label": t(name_key)}),
         rx.select.content(*[rx.select.item(label, value=v) for v, label in items]),
         value=value,
         on_change=handler,
@@ -46,6 +50,7 @@ def call_filters() -> rx.Component:
                 ("inbound", t("calls.direction.inbound")),
                 ("outbound", t("calls.direction.outbound")),
             ],
+            "calls.col.direction",
         ),
         _select(
             CallsState.status,
@@ -53,6 +58,7 @@ def call_filters() -> rx.Component:
             "call-status",
             [(ALL, t("calls.filter.all_statuses"))]
             + [(s, t(f"calls.status.{s}")) for s in STATUSES],
+            "calls.col.status",
         ),
         _select(
             CallsState.recording,
@@ -63,6 +69,7 @@ def call_filters() -> rx.Component:
                 ("true", t("calls.filter.with_recording")),
                 ("false", t("calls.filter.without_recording")),
             ],
+            "calls.col.recording",
         ),
         date_filter(
             "calls.filter.from", CallsState.date_from, CallsState.set_date_from, "call-from"

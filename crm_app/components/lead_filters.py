@@ -52,7 +52,7 @@ def status_filter() -> rx.Component:
 def source_filter() -> rx.Component:
     """One source, or all."""
     return rx.select.root(
-        rx.select.trigger(id="source-filter"),
+        rx.select.trigger(id="source-filter", custom_attrs={"aria-label": t("leads.col.source")}),
         rx.select.content(
             rx.select.item(t("leads.filter.all_sources"), value=ALL),
             rx.foreach(
@@ -67,7 +67,7 @@ def source_filter() -> rx.Component:
 def owner_filter() -> rx.Component:
     """Mine, unassigned, one user, or all."""
     return rx.select.root(
-        rx.select.trigger(id="owner-filter"),
+        rx.select.trigger(id="owner-filter", custom_attrs={"aria-label": t("leads.col.owner")}),
         rx.select.content(
             rx.select.item(t("leads.filter.all_owners"), value=ALL),
             rx.select.item(t("leads.filter.me"), value="me"),

@@ -15,7 +15,7 @@ def _fact(label_key: str, value: rx.Component) -> rx.Component:
 def status_picker() -> rx.Component:
     """Pick a status; a closed one opens the reason dialog."""
     return rx.select.root(
-        rx.select.trigger(id="lead-status"),
+        rx.select.trigger(id="lead-status", custom_attrs={"aria-label": t("lead.status")}),
         rx.select.content(
             rx.foreach(
                 LeadState.status_options, lambda o: rx.select.item(o["label"], value=o["id"])

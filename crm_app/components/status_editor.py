@@ -24,7 +24,7 @@ def _swatch(color: str) -> rx.Component:
 def _color_select(default: rx.Var | str, name: rx.Var | str = "color") -> rx.Component:
     """A colour picker: a swatch and the colour's name in the user's language."""
     return rx.select.root(
-        rx.select.trigger(width="9em", aria_label=t("settings.status.color")),
+        rx.select.trigger(width="9em", custom_attrs={"aria-label": t("settings.status.color")}),
         rx.select.content(
             *[
                 rx.select.item(
@@ -52,18 +52,22 @@ def _status_row(status: rx.Var) -> rx.Component:
             default_value=status["label_he"],
             dir="rtl",
             width="11em",
-            aria_label=t("settings.status.label_he"),
+            custom_attrs={"aria-label": t("settings.status.label_he")},
         ),
         rx.input(
             name=_field("label_en", status),
             default_value=status["label_en"],
             dir="ltr",
             width="11em",
-            aria_label=t("settings.status.label_en"),
+            custom_attrs={"aria-label": t("settings.status.label_en")},
         ),
         _color_select(status["color"], _field("color", status)),
         rx.el.label(
-            rx.checkbox(name=_field("closed", status), default_checked=status["closed"]),
+            rx.checkbox(
+                name=_field("closed", status),
+                default_checked=status["closed"],
+                custom_attrs={"aria-label": t("settings.status.closed")},
+            ),
             t("settings.status.closed"),
             style={"display": "flex", "gap": "0.3em", "width": "7em"},
         ),
@@ -129,6 +133,7 @@ def _new_status() -> rx.Component:
                 dir="rtl",
                 id="new-status-he",
                 width="11em",
+                custom_attrs={"aria-label": t("settings.status.label_he")},
             ),
             rx.input(
                 name="label_en",
@@ -136,10 +141,13 @@ def _new_status() -> rx.Component:
                 dir="ltr",
                 id="new-status-en",
                 width="11em",
+                custom_attrs={"aria-label": t("settings.status.label_en")},
             ),
             _color_select("gray"),
             rx.el.label(
-                rx.checkbox(name="closed"),
+                rx.checkbox(
+                    name="closed", custom_attrs={"aria-label": t("settings.status.closed")}
+                ),
                 t("settings.status.closed"),
                 style={"display": "flex", "gap": "0.3em"},
             ),
