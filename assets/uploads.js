@@ -29,6 +29,16 @@
     input.dispatchEvent(new Event('change', {bubbles: true}));
     e.target.value = '';
   });
+  // A dropzone's own file input has no label: it takes its zone's (for screen readers).
+  const nameInputs = () => {
+    for (const zone of document.querySelectorAll('[data-upload-zone][data-file-label]')) {
+      const input = zone.querySelector('input[type=file]');
+      if (input && !input.hasAttribute('aria-label')) {
+        input.setAttribute('aria-label', zone.dataset.fileLabel);
+      }
+    }
+  };
+  new MutationObserver(nameInputs).observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener('paste', (e) => {
     const box = e.target.closest && e.target.closest('[data-paste-upload]');
     if (!box || !e.clipboardData || !e.clipboardData.files.length) return;

@@ -40,7 +40,7 @@ def _row(row: rx.Var) -> rx.Component:
             rx.checkbox(
                 checked=LeadsState.selected.contains(row["id"]),
                 on_change=lambda _: LeadsState.toggle_row(row["id"]),
-                custom_attrs={"data-testid": "row-select"},
+                custom_attrs={"data-testid": "row-select", "aria-label": t("leads.select_row")},
             )
         ),
         rx.table.cell(
@@ -48,7 +48,9 @@ def _row(row: rx.Var) -> rx.Component:
         ),
         rx.table.cell(ltr(row["phone"])),
         rx.table.cell(ltr(row["email"])),
-        rx.table.cell(rx.badge(row["status"], color_scheme=row["status_color"])),
+        rx.table.cell(
+            rx.badge(row["status"], color_scheme=row["status_color"], high_contrast=True)
+        ),
         rx.table.cell(row["source"]),
         rx.table.cell(row["owner"]),
         rx.table.cell(row["created"]),
@@ -60,7 +62,7 @@ def _card(row: rx.Var) -> rx.Component:
     return list_card(
         name=rx.link(rx.cond(row["name"] != "", row["name"], t("leads.no_name")), href=row["href"]),
         phone=row["phone"],
-        status=rx.badge(row["status"], color_scheme=row["status_color"]),
+        status=rx.badge(row["status"], color_scheme=row["status_color"], high_contrast=True),
         when=rx.text(row["created"], size="1", color_scheme="gray"),
         attrs={"data-testid": "lead-card", "data-lead-id": row["id"]},
     )
@@ -89,6 +91,7 @@ def lead_table() -> rx.Component:
         checked=LeadsState.all_selected,
         on_change=lambda _: LeadsState.toggle_all(),
         id="select-all",
+        custom_attrs={"aria-label": t("leads.select_all")},
     )
     return rx.vstack(
         rx.cond(LeadsState.error != "", rx.callout(LeadsState.error, color_scheme="red")),

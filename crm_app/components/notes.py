@@ -168,7 +168,7 @@ def composer() -> rx.Component:
         rx.vstack(
             rx.upload.root(
                 box,
-                custom_attrs={"data-upload-zone": "1"},
+                custom_attrs={"data-upload-zone": "1", "data-file-label": t("notes.attach_file")},
                 id="note-upload",
                 multiple=True,
                 no_click=True,

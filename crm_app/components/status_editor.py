@@ -87,6 +87,7 @@ def _row_buttons(status: rx.Var) -> rx.Component:
             size="1",
             variant="ghost",
             on_click=SettingsState.move(status["id"], -1),
+            custom_attrs={"aria-label": t("settings.status.move_up")},
         ),
         rx.icon_button(
             rx.icon("arrow-down", size=14),
@@ -94,6 +95,7 @@ def _row_buttons(status: rx.Var) -> rx.Component:
             size="1",
             variant="ghost",
             on_click=SettingsState.move(status["id"], 1),
+            custom_attrs={"aria-label": t("settings.status.move_down")},
         ),
         rx.cond(
             ~status["default"],
@@ -104,6 +106,7 @@ def _row_buttons(status: rx.Var) -> rx.Component:
                 color_scheme="red",
                 variant="ghost",
                 on_click=SettingsState.delete(status["id"]),
+                custom_attrs={"aria-label": t("settings.status.delete")},
             ),
         ),
         spacing="2",

@@ -596,4 +596,9 @@ MESSAGES: dict[str, str] = {
     "color.violet": "Violet",
     "color.indigo": "Indigo",
     "color.brown": "Brown",
+    "settings.status.move_up": "Move up",
+    "settings.status.move_down": "Move down",
+    "settings.status.delete": "Delete the status",
+    "leads.select_row": "Select the lead",
+    "leads.select_all": "Select every lead on the page",
 }

@@ -578,4 +578,9 @@ MESSAGES: dict[str, str] = {
     "color.violet": "סגול בהיר",
     "color.indigo": "אינדיגו",
     "color.brown": "חום",
+    "settings.status.move_up": "הזזה למעלה",
+    "settings.status.move_down": "הזזה למטה",
+    "settings.status.delete": "מחיקת הסטטוס",
+    "leads.select_row": "בחירת הליד",
+    "leads.select_all": "בחירת כל הלידים בעמוד",
 }
