@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.i18n import t, tf
+from crm_app.components.fields import field, hint
+from crm_app.components.i18n import label, t, tf
 from crm_app.services.agent_templates import TEMPLATES
 from crm_app.state.agent import VOICES, AgentState
 
 S = AgentState
 SELECT_CLASS = "rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface"
-
-
-def _label(key: str, html_for: str) -> rx.Component:
-    return rx.el.label(t(key), html_for=html_for, style={"fontWeight": 500, "fontSize": "0.9em"})
-
-
-def _hint(key: str) -> rx.Component:
-    return rx.text(t(key), size="1", color_scheme="gray")
-
-
-def _field(key: str, control: rx.Component, hint: str | None = None) -> rx.Component:
-    return rx.vstack(
-        _label(key, str(control.id or "")),
-        control,
-        *([_hint(hint)] if hint else []),
-        spacing="1",
-        width="100%",
-    )
 
 
 def _templates() -> rx.Component:
@@ -39,7 +22,7 @@ def _templates() -> rx.Component:
     ]
     return rx.form(
         rx.flex(
-            _label("agent.template", "agent-template"),
+            label("agent.template", "agent-template"),
             rx.el.select(*options, name="template", id="agent-template", class_name=SELECT_CLASS),
             rx.button(
                 t("agent.use_template"), type="submit", variant="soft", id="agent-use-template"
@@ -48,7 +31,7 @@ def _templates() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        _hint("agent.template_hint"),
+        hint("agent.template_hint"),
         on_submit=S.use_template,
     )
 
@@ -101,7 +84,7 @@ def _collect() -> rx.Component:
 
     return rx.vstack(
         rx.heading(t("agent.collect"), size="3"),
-        _hint("agent.collect_hint"),
+        hint("agent.collect_hint"),
         rx.flex(rx.foreach(S.asked, row), gap="3", wrap="wrap"),
         rx.hstack(
             rx.input(
@@ -140,12 +123,12 @@ def _booking() -> rx.Component:
             style={"display": "flex", "gap": "0.4em", "alignItems": "center"},
         ),
         rx.flex(
-            _field("agent.slot_minutes", _number("slot_minutes", S.slot_minutes, 5, 240)),
-            _field(
+            field("agent.slot_minutes", _number("slot_minutes", S.slot_minutes, 5, 240)),
+            field(
                 "agent.booking_window_days",
                 _number("booking_window_days", S.booking_window_days, 1, 365),
             ),
-            _field(
+            field(
                 "agent.min_notice_minutes",
                 _number("min_notice_minutes", S.min_notice_minutes, 0, 10080),
             ),
@@ -160,15 +143,15 @@ def _booking() -> rx.Component:
 def _limits() -> rx.Component:
     return rx.vstack(
         rx.heading(t("agent.limits"), size="3"),
-        _hint("agent.limits_hint"),
+        hint("agent.limits_hint"),
         rx.flex(
-            _field(
+            field(
                 "agent.silence_seconds",
                 _number(
                     "silence_seconds", S.silence_seconds, 5, 600, placeholder=S.default_silence
                 ),
             ),
-            _field(
+            field(
                 "agent.max_call_seconds",
                 _number(
                     "max_call_seconds", S.max_call_seconds, 30, 3600, placeholder=S.default_max_call
@@ -187,7 +170,7 @@ def _settings_form() -> rx.Component:
         rx.vstack(
             rx.card(
                 rx.vstack(
-                    _field(
+                    field(
                         "agent.instructions",
                         rx.text_area(
                             name="instructions",
@@ -200,7 +183,7 @@ def _settings_form() -> rx.Component:
                         ),
                         "agent.instructions_hint",
                     ),
-                    _field(
+                    field(
                         "agent.greeting",
                         rx.text_area(
                             name="greeting",
@@ -213,7 +196,7 @@ def _settings_form() -> rx.Component:
                         ),
                     ),
                     rx.flex(
-                        _field(
+                        field(
                             "agent.voice",
                             rx.el.select(
                                 *[rx.el.option(v, value=v) for v in VOICES],
@@ -223,7 +206,7 @@ def _settings_form() -> rx.Component:
                                 class_name=SELECT_CLASS,
                             ),
                         ),
-                        _field(
+                        field(
                             "agent.language",
                             rx.el.select(
                                 rx.el.option(t("agent.language_business"), value=""),
@@ -326,7 +309,7 @@ def _test_call() -> rx.Component:
     )
     return rx.vstack(
         rx.heading(t("agent.test_call"), size="3"),
-        _hint("agent.test_call_hint"),
+        hint("agent.test_call_hint"),
         rx.button(
             rx.cond(S.test_running, rx.spinner(size="1"), rx.icon("phone-call", size=14)),
             rx.cond(S.test_running, t("agent.test_running"), t("agent.test_call_start")),
@@ -370,7 +353,7 @@ def _talk() -> rx.Component:
     return rx.vstack(
         rx.script(src="/talk.js"),
         rx.heading(t("agent.talk"), size="3"),
-        _hint("agent.talk_hint"),
+        hint("agent.talk_hint"),
         rx.hstack(
             rx.button(
                 rx.icon("mic", size=14),
@@ -404,7 +387,7 @@ def _talk() -> rx.Component:
 def _history() -> rx.Component:
     return rx.vstack(
         rx.heading(t("agent.history"), size="3"),
-        _hint("agent.history_hint"),
+        hint("agent.history_hint"),
         rx.box(rx.foreach(S.history, _revision), width="100%"),
         spacing="2",
         width="100%",

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.fields import field, hint
 from crm_app.components.i18n import ltr, t
 from crm_app.state.business import REGIONS, ZONES, BusinessSettingsState
 
 S = BusinessSettingsState
-
-
-def _label(key: str, html_for: str) -> rx.Component:
-    return rx.el.label(t(key), html_for=html_for, style={"fontWeight": 500, "fontSize": "0.9em"})
-
-
-def _hint(key: str) -> rx.Component:
-    return rx.text(t(key), size="1", color_scheme="gray")
-
-
-def _field(key: str, control: rx.Component, hint: str | None = None) -> rx.Component:
-    return rx.vstack(
-        _label(key, str(control.id or "")),
-        control,
-        *([_hint(hint)] if hint else []),
-        spacing="1",
-        width="100%",
-    )
 
 
 def _options(values: list[str], list_id: str) -> rx.Component:
@@ -113,7 +96,7 @@ def _day(day: rx.Var) -> rx.Component:
 def _closed_dates() -> rx.Component:
     return rx.vstack(
         rx.heading(t("business.closed_dates"), size="3"),
-        _hint("business.closed_dates_hint"),
+        hint("business.closed_dates_hint"),
         rx.cond(
             S.closed_dates.length() > 0,
             rx.flex(
@@ -165,11 +148,11 @@ def _closed_dates() -> rx.Component:
 
 def _details() -> rx.Component:
     return rx.vstack(
-        _field(
+        field(
             "business.name",
             rx.input(name="name", default_value=S.name, id="business-name-input", width="100%"),
         ),
-        _field(
+        field(
             "business.phone",
             rx.input(
                 name="phone",
@@ -182,7 +165,7 @@ def _details() -> rx.Component:
             "business.phone_hint",
         ),
         rx.grid(
-            _field(
+            field(
                 "business.timezone",
                 rx.input(
                     name="timezone",
@@ -193,7 +176,7 @@ def _details() -> rx.Component:
                     width="100%",
                 ),
             ),
-            _field(
+            field(
                 "business.locale",
                 rx.el.select(
                     rx.el.option(t("language.he"), value="he"),
@@ -204,7 +187,7 @@ def _details() -> rx.Component:
                     class_name="rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface",
                 ),
             ),
-            _field(
+            field(
                 "business.region",
                 rx.input(
                     name="region",
@@ -233,7 +216,7 @@ def business_section() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading(t("business.webhooks"), size="3"),
-                _hint("business.webhooks_hint"),
+                hint("business.webhooks_hint"),
                 _webhook("business.webhook_voice", S.webhooks["voice"], "webhook-voice"),
                 _webhook("business.webhook_status", S.webhooks["status"], "webhook-status"),
                 spacing="2",
@@ -246,7 +229,7 @@ def business_section() -> rx.Component:
                 rx.card(
                     rx.vstack(
                         rx.heading(t("business.hours"), size="3"),
-                        _hint("business.hours_hint"),
+                        hint("business.hours_hint"),
                         rx.box(rx.foreach(S.week, _day), width="100%"),
                         spacing="2",
                         width="100%",
