@@ -65,8 +65,9 @@ app = rx.App(
     html_lang="he",
     html_custom_attrs={"dir": "rtl"},
     stylesheets=["/styles.css"],
-    # In <head>: paste, drop and pick handling is in place before the page can be used.
-    head_components=[rx.el.script(src="/uploads.js")],
+    # In <head>: paste, drop and pick handling and the keyboard and focus rules are in
+    # place before the page can be used.
+    head_components=[rx.el.script(src="/uploads.js"), rx.el.script(src="/keyboard.js")],
     backend_exception_handler=on_backend_error,
 )
 # The UI's state belongs to the sign-in that loaded it: the guard checks every event,

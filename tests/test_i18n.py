@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from crm_app.i18n import MESSAGES, direction, translate
-from crm_app.i18n.formats import file_size, local_datetime
+from crm_app.i18n.formats import file_size, local_datetime, typed_day
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -50,3 +52,24 @@ def test_file_sizes_read_naturally() -> None:
     assert file_size(12) == "12 B"
     assert file_size(1536) == "1.5 KB"
     assert file_size(5 * 1024 * 1024) == "5.0 MB"
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("28/11/2026", "2026-11-28"),
+        ("1/2/2027", "2027-02-01"),
+        ("28.11.26", "2026-11-28"),
+        (" 28-11-2026 ", "2026-11-28"),
+        ("2026-11-28", "2026-11-28"),  # what the calendar picker sends
+        ("", ""),
+    ],
+)
+def test_days_are_read_day_first(typed: str, day: str) -> None:
+    assert typed_day(typed) == day
+
+
+@pytest.mark.parametrize("typed", ["31/02/2026", "13/13/2026", "yesterday", "28/11", "2026/28/11"])
+def test_what_is_not_a_day_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError):
+        typed_day(typed)

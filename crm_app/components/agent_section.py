@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.fields import field, hint
+from crm_app.components.fields import NATIVE_SELECT, field, hint
 from crm_app.components.i18n import label, t, tf
 from crm_app.services.agent_templates import TEMPLATES
 from crm_app.state.agent import VOICES, AgentState
 
 S = AgentState
-SELECT_CLASS = "rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface"
 
 
 def _templates() -> rx.Component:
@@ -23,7 +22,7 @@ def _templates() -> rx.Component:
     return rx.form(
         rx.flex(
             label("agent.template", "agent-template"),
-            rx.el.select(*options, name="template", id="agent-template", class_name=SELECT_CLASS),
+            rx.el.select(*options, name="template", id="agent-template", class_name=NATIVE_SELECT),
             rx.button(
                 t("agent.use_template"), type="submit", variant="soft", id="agent-use-template"
             ),
@@ -203,7 +202,7 @@ def _settings_form() -> rx.Component:
                                 name="voice",
                                 default_value=S.voice,
                                 id="agent-voice",
-                                class_name=SELECT_CLASS,
+                                class_name=NATIVE_SELECT,
                             ),
                         ),
                         field(
@@ -215,7 +214,7 @@ def _settings_form() -> rx.Component:
                                 name="locale",
                                 default_value=S.agent_locale,
                                 id="agent-language",
-                                class_name=SELECT_CLASS,
+                                class_name=NATIVE_SELECT,
                             ),
                         ),
                         gap="4",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.fields import field, hint
+from crm_app.components.fields import NATIVE_SELECT, field, hint
 from crm_app.components.i18n import ltr, t
+from crm_app.components.listing import date_input
 from crm_app.state.business import REGIONS, ZONES, BusinessSettingsState
 
 S = BusinessSettingsState
@@ -103,7 +104,7 @@ def _closed_dates() -> rx.Component:
                 rx.foreach(
                     S.closed_dates,
                     lambda d: rx.badge(
-                        ltr(d),
+                        ltr(d.split("-").reverse().join("/")),
                         rx.icon_button(
                             rx.icon("x", size=12),
                             type="button",
@@ -122,13 +123,11 @@ def _closed_dates() -> rx.Component:
             rx.text(t("business.no_closed_dates"), size="2", color_scheme="gray"),
         ),
         rx.hstack(
-            rx.input(
-                type="date",
-                value=S.pending_date,
-                on_change=S.set_pending_date,
-                id="closed-date-input",
-                dir="ltr",
-                custom_attrs={"aria-label": t("business.closed_dates")},
+            date_input(
+                S.pending_date,
+                S.set_pending_date,
+                "closed-date-input",
+                aria_label=t("business.closed_dates"),
             ),
             rx.button(
                 t("business.add_date"),
@@ -184,7 +183,7 @@ def _details() -> rx.Component:
                     name="locale",
                     default_value=S.business_locale,
                     id="business-locale",
-                    class_name="rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface",
+                    class_name=NATIVE_SELECT,
                 ),
             ),
             field(

@@ -35,8 +35,10 @@ def _lead(row: rx.Var) -> rx.Component:
 
 
 def _row(row: rx.Var) -> rx.Component:
+    # The time is a link for the keyboard; the row's own click opens the call.
+    when = rx.link(row["when"], href="/calls/" + row["id"].to_string(), on_click=rx.prevent_default)
     return rx.table.row(
-        rx.table.cell(row["when"]),
+        rx.table.cell(when),
         rx.table.cell(row["direction"]),
         rx.table.cell(ltr(row["caller"])),
         rx.table.cell(_lead(row)),

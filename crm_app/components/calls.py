@@ -198,7 +198,12 @@ def call_detail(on_close: rx.EventHandler | None = None) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.heading(call["direction"] + " · " + call["when"], size="4"),
+                    rx.heading(
+                        call["direction"] + " · " + call["when"],
+                        size="4",
+                        id="call-heading",
+                        tab_index=-1,
+                    ),
                     rx.badge(call["status"]),
                     rx.spacer(),
                     rx.cond(
@@ -288,6 +293,7 @@ def call_detail(on_close: rx.EventHandler | None = None) -> rx.Component:
             ),
             width="100%",
             id="call-detail",
+            custom_attrs={"data-call-id": call["id"]},
         ),
         rx.cond(
             CallViewState.notice != "",

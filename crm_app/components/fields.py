@@ -6,6 +6,10 @@ import reflex as rx
 
 from crm_app.components.i18n import label, t
 
+# A native <select> dressed as the theme's select: phones open their own picker, forms
+# submit it by name.
+NATIVE_SELECT = "rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface"
+
 
 def hint(key: str) -> rx.Component:
     """A line of help under a field or a heading."""

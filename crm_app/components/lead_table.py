@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.empty_state import empty_state
+from crm_app.components.fields import NATIVE_SELECT
 from crm_app.components.i18n import ltr, t, tf, tn
 from crm_app.components.listing import keyset_pager, list_card
 from crm_app.state.leads import LeadsState
@@ -34,15 +35,17 @@ def _header(column: str) -> rx.Component:
     )
 
 
+def _tick(row: rx.Var) -> rx.Component:
+    return rx.checkbox(
+        checked=LeadsState.selected.contains(row["id"]),
+        on_change=lambda _: LeadsState.toggle_row(row["id"]),
+        custom_attrs={"data-testid": "row-select", "aria-label": t("leads.select_row")},
+    )
+
+
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
-            rx.checkbox(
-                checked=LeadsState.selected.contains(row["id"]),
-                on_change=lambda _: LeadsState.toggle_row(row["id"]),
-                custom_attrs={"data-testid": "row-select", "aria-label": t("leads.select_row")},
-            )
-        ),
+        rx.table.cell(_tick(row)),
         rx.table.cell(
             rx.link(rx.cond(row["name"] != "", row["name"], t("leads.no_name")), href=row["href"])
         ),
@@ -65,6 +68,36 @@ def _card(row: rx.Var) -> rx.Component:
         status=rx.badge(row["status"], color_scheme=row["status_color"], high_contrast=True),
         when=rx.text(row["created"], size="1", color_scheme="gray"),
         attrs={"data-testid": "lead-card", "data-lead-id": row["id"]},
+        select=_tick(row),
+    )
+
+
+# What a phone's sort menu offers (a table sorts by its headers instead).
+PHONE_SORTS = ("-created_at", "created_at", "name", "-name", "status", "source")
+
+
+def phone_toolbar(select_all: rx.Component) -> rx.Component:
+    """Above the cards: tick every card, and sort the list (the table's headers do both)."""
+    return rx.hstack(
+        rx.hstack(
+            select_all,
+            rx.el.label(t("leads.select_all_short"), html_for="select-all-cards"),
+            spacing="2",
+            align="center",
+        ),
+        rx.spacer(),
+        rx.el.label(t("leads.sort_by"), html_for="phone-sort", class_name="gray-label rt-r-size-2"),
+        rx.el.select(
+            *[rx.el.option(t(f"leads.sort.{key}"), value=key) for key in PHONE_SORTS],
+            value=LeadsState.sort,
+            on_change=LeadsState.sort_as,
+            id="phone-sort",
+            class_name=NATIVE_SELECT,
+        ),
+        class_name="phone-only",
+        align="center",
+        width="100%",
+        spacing="2",
     )
 
 
@@ -87,12 +120,15 @@ def pager() -> rx.Component:
 
 def lead_table() -> rx.Component:
     """The table of leads, or a friendly empty state."""
-    select_all = rx.checkbox(
-        checked=LeadsState.all_selected,
-        on_change=lambda _: LeadsState.toggle_all(),
-        id="select-all",
-        custom_attrs={"aria-label": t("leads.select_all")},
-    )
+
+    def select_all(id_: str) -> rx.Component:
+        return rx.checkbox(
+            checked=LeadsState.all_selected,
+            on_change=lambda _: LeadsState.toggle_all(),
+            id=id_,
+            custom_attrs={"aria-label": t("leads.select_all")},
+        )
+
     return rx.vstack(
         rx.cond(LeadsState.error != "", rx.callout(LeadsState.error, color_scheme="red")),
         rx.cond(
@@ -101,7 +137,8 @@ def lead_table() -> rx.Component:
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            rx.table.column_header_cell(select_all), *[_header(c) for c in COLUMNS]
+                            rx.table.column_header_cell(select_all("select-all")),
+                            *[_header(c) for c in COLUMNS],
                         )
                     ),
                     rx.table.body(rx.foreach(LeadsState.rows, _row)),
@@ -109,6 +146,7 @@ def lead_table() -> rx.Component:
                     variant="surface",
                     class_name="desktop-only",
                 ),
+                phone_toolbar(select_all("select-all-cards")),
                 rx.el.ul(
                     rx.foreach(LeadsState.rows, _card),
                     class_name="phone-only list-cards",

@@ -9,11 +9,65 @@ import reflex as rx
 from crm_app.components.i18n import ltr, t
 
 
+def date_input(
+    value: rx.Var, handler: rx.EventHandler, id_: str, aria_label: rx.Var | None = None
+) -> rx.Component:
+    """A day typed as ``dd/mm/yyyy`` (as the tables show days) or picked from a calendar.
+
+    ``value`` is the ISO day the state keeps (and the URL carries); ``handler`` receives
+    the typed text on blur or Enter, or the picked ISO day, and parses either with
+    :func:`crm_app.i18n.formats.typed_day`. The text box is keyed by the value, so a
+    day set elsewhere (clearing the filters, a reload) replaces what is shown. A box
+    without a ``<label for>`` takes its accessible name from ``aria_label``.
+    """
+    iso = value.to(str)
+    shown = rx.cond(iso == "", "", iso.split("-").reverse().join("/"))
+    return rx.hstack(
+        rx.input(
+            default_value=shown,
+            key=shown,
+            on_blur=handler,
+            placeholder=t("dates.placeholder"),
+            id=id_,
+            size="2",
+            dir="ltr",
+            input_mode="numeric",
+            auto_complete="off",
+            class_name="date-text",
+            custom_attrs={
+                "data-date-text": "true",
+                **({"aria-label": aria_label} if aria_label is not None else {}),
+            },
+        ),
+        rx.el.input(
+            type="date",
+            value=iso,
+            on_change=handler,
+            id=f"{id_}-picker",
+            tab_index=-1,
+            class_name="date-native",
+            custom_attrs={"aria-hidden": "true"},
+        ),
+        rx.icon_button(
+            rx.icon("calendar", size=16),
+            type="button",
+            size="2",
+            variant="soft",
+            on_click=rx.call_script(f"document.getElementById('{id_}-picker').showPicker()"),
+            custom_attrs={"aria-label": t("dates.pick")},
+            id=f"{id_}-pick",
+        ),
+        spacing="1",
+        align="center",
+        class_name="date-input",
+    )
+
+
 def date_filter(label_key: str, value: rx.Var, handler: rx.EventHandler, id_: str) -> rx.Component:
-    """A labelled date input (``YYYY-MM-DD``) whose change rewrites the URL."""
+    """A labelled :func:`date_input` whose change rewrites the URL."""
     return rx.hstack(
         rx.el.label(t(label_key), html_for=id_, class_name="rt-Text rt-r-size-2 gray-label"),
-        rx.input(type="date", value=value, on_change=handler, id=id_, size="2"),
+        date_input(value, handler, id_),
         align="center",
         spacing="2",
     )
@@ -63,14 +117,18 @@ def list_card(
     when: rx.Component,
     attrs: dict[str, Any],
     on_click: Any = None,
+    select: rx.Component | None = None,
 ) -> rx.Component:
     """A list's row as a card on a phone: name and status, then phone and when.
 
+    ``select`` (a checkbox) goes before the name when the list's rows can be ticked.
     The phone is an LTR isolate that never wraps (``.list-card bdi``, styles.css).
     """
     return rx.el.li(
         rx.hstack(
+            *([select] if select is not None else []),
             rx.text(name, weight="medium", class_name="list-card-name"),
+            rx.spacer(),
             status,
             justify="between",
             align="center",

@@ -25,7 +25,11 @@ def calls_page() -> rx.Component:
                     call_detail(on_close=CallsState.deselect),
                     class_name="calls-panel",
                     id="call-panel",
-                    custom_attrs={"data-open": rx.cond(CallViewState.is_open, "true", "false")},
+                    custom_attrs={
+                        "data-open": rx.cond(CallViewState.is_open, "true", "false"),
+                        "aria-labelledby": "call-heading",
+                        "role": "region",
+                    },
                 ),
                 class_name="calls-layout",
                 custom_attrs={"data-open": rx.cond(CallViewState.is_open, "true", "false")},

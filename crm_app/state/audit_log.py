@@ -10,11 +10,13 @@ from typing import Any
 import reflex as rx
 
 from crm_app.db import unit_of_work
+from crm_app.i18n import DEFAULT_LOCALE, translate
 from crm_app.i18n.formats import local_datetime
 from crm_app.models import AuditEvent
 from crm_app.services import audit, team
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError, InvalidInput
+from crm_app.state.days import day_from_input
 from crm_app.state.session import SessionState
 from crm_app.state.settings import SECTION_LOADERS
 
@@ -45,41 +47,68 @@ class Choice:
 
 _CLOCK = re.compile(r"^\d{2}:\d{2}$")
 
-
-def _value(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        if len(value) == 2 and all(isinstance(v, str) and _CLOCK.match(v) for v in value):
-            return f"{value[0]}–{value[1]}"  # an opening range
-        return ", ".join(_value(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_value(v)}" for k, v in value.items() if v not in (None, ""))
-    return str(value)
+# Detail values that are words of their own: a role, a weekday, an agent field, a
+# status editor's operation. Anything else (names, emails, numbers) is shown as is.
+_WORDS = ("role.", "weekday.", "agent.field.", "audit.op.")
 
 
-def _changes(changed: dict[str, Any]) -> list[str]:
-    """``field: before → after`` for each ``field: [before, after]``."""
-    return [
-        f"{field}: {_value(pair[0]) or '∅'} → {_value(pair[1]) or '∅'}"
-        if isinstance(pair, list) and len(pair) == 2
-        else f"{field}: {_value(pair)}"
-        for field, pair in sorted(changed.items())
-    ]
+class _Reader:
+    """Reads an event's details in one language: the keys named, the words translated."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def _known(self, key: str) -> str | None:
+        text = translate(key, self.locale)
+        return None if text == key else text
+
+    def key(self, name: str) -> str:
+        return self._known(f"audit.detail.{name}") or self._word(name)
+
+    def _word(self, value: str) -> str:
+        for prefix in _WORDS:
+            if (text := self._known(prefix + value)) is not None:
+                return text
+        return value
+
+    def value(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return translate("audit.yes" if value else "audit.no", self.locale)
+        if isinstance(value, list | tuple):
+            if len(value) == 2 and all(isinstance(v, str) and _CLOCK.match(v) for v in value):
+                return f"{value[0]}–{value[1]}"  # an opening range
+            return ", ".join(self.value(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(
+                f"{self.key(k)} {self.value(v)}" for k, v in value.items() if v not in (None, "")
+            )
+        return self._word(value) if isinstance(value, str) else str(value)
+
+    def changes(self, changed: dict[str, Any]) -> list[str]:
+        """``field: before → after`` for each ``field: [before, after]``."""
+        return [
+            f"{self.key(field)}: {self.value(pair[0]) or '∅'} → {self.value(pair[1]) or '∅'}"
+            if isinstance(pair, list) and len(pair) == 2
+            else f"{self.key(field)}: {self.value(pair)}"
+            for field, pair in sorted(changed.items())
+        ]
 
 
-def describe(event: AuditEvent) -> str:
-    """The event's details on one line, by key: ``email: a@b.c · role: agent``.
+def describe(event: AuditEvent, locale: str = DEFAULT_LOCALE) -> str:
+    """The event's details on one line in ``locale``: ``אימייל: a@b.c · תפקיד: נציג``.
 
     Keys are sorted: the database (JSONB) keeps no order of its own.
     """
-    details = sorted(event.details.items())
+    reader = _Reader(locale)
     parts: list[str] = []
-    for key, value in details:
+    for key, value in sorted(event.details.items()):
         if key == "changed" and isinstance(value, dict):
-            parts += _changes(value)
+            parts += reader.changes(value)
         elif value not in (None, "", [], {}):
-            parts.append(f"{key}: {_value(value)}")
+            parts.append(f"{reader.key(key)}: {reader.value(value)}")
     if not parts and event.entity:
-        parts = [f"{event.entity} #{event.entity_id}" if event.entity_id else event.entity]
+        entity = reader.key(event.entity)
+        parts = [f"{entity} #{event.entity_id}" if event.entity_id else entity]
     return " · ".join(parts)
 
 
@@ -137,7 +166,7 @@ class AuditLogState(SessionState):
                 who=name,
                 action=event.action,
                 label=self._label(event.action),
-                what=describe(event),
+                what=describe(event, self.locale),
             )
             for event, name in page.rows
         ]
@@ -173,15 +202,27 @@ class AuditLogState(SessionState):
 
     @rx.event
     def filter_from(self, value: str) -> None:
-        """Events on or after this day (``YYYY-MM-DD``, the business's time zone)."""
-        self.date_from = str(value or "")
-        self._first_page()
+        """Events on or after this day (typed or picked; the business's time zone)."""
+        try:
+            day = day_from_input(value)
+        except DomainError as exc:
+            self.audit_error = self._say(exc)
+            return
+        if day != self.date_from:
+            self.date_from = day
+            self._first_page()
 
     @rx.event
     def filter_to(self, value: str) -> None:
         """Events on or before this day."""
-        self.date_to = str(value or "")
-        self._first_page()
+        try:
+            day = day_from_input(value)
+        except DomainError as exc:
+            self.audit_error = self._say(exc)
+            return
+        if day != self.date_to:
+            self.date_to = day
+            self._first_page()
 
     @rx.event
     def clear_filters(self) -> None:

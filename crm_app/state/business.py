@@ -21,6 +21,7 @@ from crm_app.services import business_settings
 from crm_app.services.business_settings import BusinessChanges
 from crm_app.services.errors import DomainError
 from crm_app.settings import get_settings
+from crm_app.state.days import day_from_input
 from crm_app.state.session import SessionState
 from crm_app.state.settings import SECTION_LOADERS
 
@@ -124,8 +125,8 @@ class BusinessSettingsState(SessionState):
 
     @rx.event
     def set_pending_date(self, value: str) -> None:
-        """The date typed next to "Add closed date"."""
-        self.pending_date = value
+        """The date typed or picked next to "Add closed date"."""
+        self.pending_date = day_from_input(value)
 
     @rx.event
     def add_closed_date(self) -> None:

@@ -32,6 +32,7 @@ from crm_app.state.call_views import (
     step_rows,
     transcript_rows,
 )
+from crm_app.state.days import day_from_input
 from crm_app.state.guard import principal_for_key
 from crm_app.state.session import SESSION_KEY, SessionState
 
@@ -198,14 +199,16 @@ class CallsState(SessionState):
         return self._go({"has_recording": "" if value == ALL else value})
 
     @rx.event
-    def set_date_from(self, value: str) -> EventSpec:
-        """Calls on or after this day."""
-        return self._go({"from": value})
+    def set_date_from(self, value: str) -> EventSpec | None:
+        """Calls on or after this day (typed or picked)."""
+        day = day_from_input(value)
+        return None if day == self.date_from else self._go({"from": day})
 
     @rx.event
-    def set_date_to(self, value: str) -> EventSpec:
-        """Calls on or before this day."""
-        return self._go({"to": value})
+    def set_date_to(self, value: str) -> EventSpec | None:
+        """Calls on or before this day (typed or picked)."""
+        day = day_from_input(value)
+        return None if day == self.date_to else self._go({"to": day})
 
     @rx.event
     def clear_lead(self) -> EventSpec:

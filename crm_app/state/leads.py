@@ -22,6 +22,7 @@ from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
 from crm_app.services.lead_query import LeadFilters
 from crm_app.services.phones import display_phone
+from crm_app.state.days import day_from_input
 from crm_app.state.session import SessionState
 
 PAGE_SIZE = 50
@@ -232,20 +233,27 @@ class LeadsState(SessionState):
         return self._go(owner="" if value == ALL else value)
 
     @rx.event
-    def set_created_from(self, value: str) -> EventSpec:
-        """Leads created on or after this date."""
-        return self._go(created_from=value)
+    def set_created_from(self, value: str) -> EventSpec | None:
+        """Leads created on or after this date (typed or picked)."""
+        day = day_from_input(value)
+        return None if day == self.created_from else self._go(created_from=day)
 
     @rx.event
-    def set_created_to(self, value: str) -> EventSpec:
-        """Leads created on or before this date."""
-        return self._go(created_to=value)
+    def set_created_to(self, value: str) -> EventSpec | None:
+        """Leads created on or before this date (typed or picked)."""
+        day = day_from_input(value)
+        return None if day == self.created_to else self._go(created_to=day)
 
     @rx.event
     def sort_by(self, column: str) -> EventSpec:
         """Sort by a column; clicking it again reverses the order."""
         new = f"-{column}" if self.sort == column else column
         return self._go(sort="" if new == "-created_at" else new)
+
+    @rx.event
+    def sort_as(self, sort: str) -> EventSpec:
+        """Sort as a phone's sort menu says (``name``, ``-created_at``...)."""
+        return self._go(sort="" if sort == "-created_at" else sort)
 
     @rx.event
     def clear_filters(self) -> EventSpec:

@@ -51,9 +51,10 @@ def test_an_owner_sets_the_hours_in_hebrew(page: Page, server: LiveServer) -> No
     expect(times).to_have_count(4)
     for index, value in enumerate(("08:00", "12:00", "16:00", "19:00")):
         times.nth(index).fill(value)
-    page.fill("#closed-date-input", "2026-12-25")
+    # Typed as the tables show days; kept (and saved) as the ISO day.
+    page.fill("#closed-date-input", "25/12/2026")
     page.click("#closed-date-add")
-    expect(page.locator("[data-testid=closed-date]")).to_contain_text("2026-12-25")
+    expect(page.locator("[data-testid=closed-date]")).to_contain_text("25/12/2026")
     page.fill("#business-name-input", "מספרת רותי")
     _shot(page, "business-he-desktop")
     page.click("#business-save")

@@ -106,7 +106,7 @@ def test_a_row_opens_its_call_beside_the_list_at_its_own_url(
     row.locator("td").first.click()
     expect(panel).to_contain_text("summary number 19")
     first = page.locator(f"[data-testid=call-row][data-call-id='{calls[0].id}']")
-    first.get_by_role("link").click()
+    first.locator("a[href^='/leads/']").click()
     page.wait_for_url(re.compile(rf"/leads/{calls[0].lead_id}"))
     open_tab(page, "calls")
     expect(page.locator("[data-testid=lead-call]")).to_have_count(1)
@@ -164,6 +164,82 @@ def test_on_a_phone_the_lead_list_is_cards_with_whole_phone_numbers(
     page.set_viewport_size(DESKTOP)  # the same page, wide: the table again
     expect(page.locator("[data-testid=lead-row]").first).to_be_visible()
     expect(cards.first).to_be_hidden()
+
+
+def test_the_keyboard_opens_a_call_and_escape_gives_the_focus_back_to_its_row(
+    page: Page, server: LiveServer
+) -> None:
+    tenant = make_tenant(name="Keyboard clinic")
+    calls = _calls(tenant, 3)
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, server, tenant.agent.email, PASSWORD, start="/calls")
+    row = page.locator(f"[data-testid=call-row][data-call-id='{calls[1].id}']")
+    when = row.get_by_role("link").first
+    when.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/calls/{calls[1].id}/?$"))
+    expect(page.locator("#call-heading")).to_be_focused()
+    expect(row).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"/calls/?$"))
+    expect(page.locator("#call-detail")).to_have_count(0)
+    expect(when).to_be_focused()
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_a_phone_sheet_keeps_the_focus_until_escape_closes_it(
+    page: Page, server: LiveServer, locale: str
+) -> None:
+    tenant = make_tenant(name="Sheet clinic", locale=locale)
+    calls = _calls(tenant, 3)
+    page.set_viewport_size(PHONE)
+    sign_in(page, server, tenant.agent.email, PASSWORD, start="/calls")
+    card = page.locator(f"[data-testid=call-card][data-call-id='{calls[0].id}']")
+    card.click()
+    page.wait_for_url(re.compile(rf"/calls/{calls[0].id}/?$"))
+    expect(page.locator("#call-heading")).to_be_focused()
+    inside = "document.getElementById('call-panel').contains(document.activeElement)"
+    for _ in range(12):  # Tab never leaves the sheet for the list behind it
+        page.keyboard.press("Tab")
+        assert page.evaluate(inside)
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"/calls/?$"))
+    expect(page.locator("#call-detail")).to_have_count(0)
+    expect(card.get_by_role("link")).to_be_focused()
+    card.get_by_role("link").press("Tab")  # the page behind is usable again
+    assert not page.evaluate("document.activeElement.closest('[inert]')")
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_on_a_phone_lead_cards_are_ticked_for_bulk_changes_and_sorted_from_a_menu(
+    page: Page, server: LiveServer, locale: str
+) -> None:
+    tenant = make_tenant(name="Bulk on the go", locale=locale)
+    for name in ("Carmel", "Avi", "Bat-El"):
+        make_lead(tenant, name=name)
+    page.set_viewport_size(PHONE)
+    sign_in(page, server, tenant.owner.email, PASSWORD, start="/leads")
+    cards = page.locator("[data-testid=lead-card]")
+    expect(cards).to_have_count(3)
+
+    page.select_option("#phone-sort", "name")
+    page.wait_for_url(re.compile(r"sort=name"))
+    expect(cards.locator(".list-card-name")).to_have_text(["Avi", "Bat-El", "Carmel"])
+
+    cards.nth(0).get_by_role("checkbox").click()
+    cards.nth(2).get_by_role("checkbox").click()
+    expect(page.get_by_text("2 נבחרו" if locale == "he" else "2 selected")).to_be_visible()
+    page.click("#bulk-status")
+    page.get_by_role("option", name="בניסיון קשר" if locale == "he" else "Attempting").click()
+    page.click("#bulk-apply")
+    attempting = "בניסיון קשר" if locale == "he" else "Attempting"
+    expect(cards.nth(0)).to_contain_text(attempting)
+    expect(cards.nth(2)).to_contain_text(attempting)
+    expect(cards.nth(1)).not_to_contain_text(attempting)
+    _no_sideways_scroll(page)
+
+    page.locator("#select-all-cards").click()
+    expect(page.get_by_text("3 נבחרו" if locale == "he" else "3 selected")).to_be_visible()
 
 
 @pytest.mark.parametrize(("locale", "size"), [("he", DESKTOP), ("en", PHONE)])

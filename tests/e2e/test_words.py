@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import open_tab, sign_in
-from tests.factories import PASSWORD, make_lead, make_tenant
+from tests.factories import PASSWORD, make_call, make_lead, make_tenant
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +50,32 @@ def test_an_empty_call_list_tells_nothing_yet_from_no_match(page: Page, server: 
     page.click("#calls-empty-clear")
     expect(page).to_have_url(re.compile(r"/calls/?$"))
     expect(empty).to_have_text("אין עדיין שיחות.")
+
+
+def test_date_filters_take_days_as_the_tables_show_them(page: Page, server: LiveServer) -> None:
+    tenant = make_tenant()
+    lead = make_lead(tenant, name="דנה כהן")
+    now = datetime.now(UTC)
+    make_call(tenant, lead, started_at=now - timedelta(days=10))
+    make_call(tenant, lead, started_at=now - timedelta(minutes=5))
+    since = (now - timedelta(days=3)).astimezone(ZoneInfo("Asia/Jerusalem")).date()
+    sign_in(page, server, tenant.owner.email, PASSWORD, start="/calls")
+    rows = page.locator("[data-testid=call-row]")
+    expect(rows).to_have_count(2)
+    box = page.locator("#call-from")
+    expect(box).to_have_attribute("placeholder", "יי/חח/שששש")
+    box.fill(since.strftime("%d/%m/%Y"))
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(rf"from={since.isoformat()}"))
+    expect(rows).to_have_count(1)
+    page.reload()
+    expect(box).to_have_value(since.strftime("%d/%m/%Y"))
+
+    box.fill("31/02/2026")
+    box.press("Enter")
+    expect(page.get_by_text("יש להקליד תאריך כמו 28/11/2026")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"from={since.isoformat()}"))
+    expect(rows).to_have_count(1)
 
 
 def test_status_editor_speaks_hebrew_and_saves_every_row_at_once(

@@ -104,7 +104,7 @@ async def test_the_audit_log_shows_who_did_what_and_filters(db: Database) -> Non
     assert actions.count("auth.sign_in") == 3  # each tab above signed in
     role_change = next(e for e in log.events if e.action == "user.role")
     assert role_change.who == tenant.owner.name and role_change.label == "שינוי תפקיד"
-    assert role_change.what == "from: agent · to: admin" and role_change.when
+    assert role_change.what == "קודם: נציג · חדש: מנהל" and role_change.when
     assert {u.value for u in log.users} == {
         str(tenant.owner.id),
         str(tenant.admin.id),
@@ -113,7 +113,7 @@ async def test_the_audit_log_shows_who_did_what_and_filters(db: Database) -> Non
 
     await run(log, "filter_action", "token.create")
     assert [(e.label, e.what) for e in log.events] == [
-        ("יצירת טוקן API", f"name: Make.com · prefix: {tokens.tokens[0].prefix}")
+        ("יצירת טוקן API", f"שם: Make.com · תחילית: {tokens.tokens[0].prefix}")
     ]
     await run(log, "filter_action", "all")
     await run(log, "filter_actor", str(tenant.admin.id))
@@ -123,7 +123,13 @@ async def test_the_audit_log_shows_who_did_what_and_filters(db: Database) -> Non
     await run(log, "filter_from", tomorrow)
     assert log.events == []
     await run(log, "filter_from", "not a date")
-    assert log.audit_error == "אחד התאריכים אינו תקין."
+    assert log.audit_error.startswith("יש להקליד תאריך כמו 28/11/2026")
+    await run(
+        log,
+        "filter_from",
+        tomorrow.split("-")[2] + "/" + tomorrow.split("-")[1] + "/" + tomorrow.split("-")[0],
+    )
+    assert log.events == [] and log.date_from == tomorrow
 
 
 async def test_the_audit_log_pages_by_keyset(db: Database) -> None:
@@ -134,10 +140,10 @@ async def test_the_audit_log_pages_by_keyset(db: Database) -> None:
     log = await audit_of(tenant.admin)
     await run(log, "filter_action", "token.create")
     first = [e.what for e in log.events]
-    assert len(first) == 25 and first[0].startswith("name: t29") and log.next_cursor
+    assert len(first) == 25 and first[0].startswith("שם: t29") and log.next_cursor
     await run(log, "next_page")
     second = [e.what for e in log.events]
-    assert len(second) == 5 and second[-1].startswith("name: t0 ") and log.next_cursor == ""
+    assert len(second) == 5 and second[-1].startswith("שם: t0 ") and log.next_cursor == ""
     await run(log, "prev_page")
     assert [e.what for e in log.events] == first and log.earlier == []
 
@@ -150,17 +156,22 @@ async def test_agents_are_refused_the_audit_log(db: Database) -> None:
     assert log.events == [] and log.audit_error == FORBIDDEN
 
 
-def test_details_read_on_one_line() -> None:
+def test_details_read_on_one_line_in_the_users_language() -> None:
     event = AuditEvent(
         business_id=1,
-        action="business.update",
-        entity="business",
+        action="agent.update",
+        entity="agent_revision",
         entity_id=3,
-        details={"changed": ["name", "timezone"], "empty": None},
+        details={"changed": ["greeting", "voice"], "revision": 3, "empty": None},
     )
-    assert describe(event) == "changed: name, timezone"
+    assert describe(event, "en") == "changed: Greeting, Voice · revision: 3"
+    assert describe(event, "he") == "שונו: פתיח, קול · גרסה: 3"
+    role = AuditEvent(business_id=1, action="user.role", details={"from": "agent", "to": "admin"})
+    assert describe(role, "en") == "from: Agent · to: Admin"
+    status = AuditEvent(business_id=1, action="lead.status", details={"to": "won", "ai": True})
+    assert describe(status, "he") == "על ידי הסוכן הקולי: כן · חדש: won"
     bare = AuditEvent(business_id=1, action="auth.sign_out", entity="user", entity_id=7)
-    assert describe(bare) == "user #7"
+    assert describe(bare, "en") == "user #7" and describe(bare, "he") == "משתמש #7"
 
 
 def test_a_business_change_reads_as_before_and_after() -> None:
@@ -174,4 +185,7 @@ def test_a_business_change_reads_as_before_and_after() -> None:
             }
         },
     )
-    assert describe(event) == ("business_hours: ∅ → fri 08:00–12:00, 16:00–19:00 · name: Old → New")
+    assert describe(event, "en") == (
+        "opening hours: ∅ → Friday 08:00–12:00, 16:00–19:00 · name: Old → New"
+    )
+    assert describe(event, "he") == "שעות פעילות: ∅ → שישי 08:00–12:00, 16:00–19:00 · שם: Old → New"
