@@ -1,4 +1,4 @@
-"""``python -m bench <name>``: run one benchmark (leads, notes, bridge, pipeline)."""
+"""``python -m bench <name>``: run one benchmark (leads, notes, bridge, pipeline, pages)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "notes": "bench.notes",
     "bridge": "bench.bridge",
     "pipeline": "bench.pipeline",
+    "pages": "bench.pages",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -11,6 +12,20 @@ from crm_app.db import build_engine, use_engine
 from crm_app.migrate import upgrade_to_head
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def listening_socket() -> socket.socket:
+    """A socket listening on 127.0.0.1 at a port the kernel picks as it binds (port 0).
+
+    It is bound before anything learns its port, so nothing else can take the port in
+    between; a server in a child process serves it by file descriptor (``pass_fds``).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
 
 
 def report_ratio(ours: float, anchor: float) -> str:

@@ -60,7 +60,8 @@ def _unused_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _environment(tmp: Path, database_url: str, url: str, **extra: str) -> dict[str, str]:
+def server_environment(tmp: Path, database_url: str, url: str, **extra: str) -> dict[str, str]:
+    """A server's settings: its database, its own files, web and temporary directories."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -108,7 +109,7 @@ def _start(tmp: Path, database_url: str, **extra_env: str) -> LiveServer:
         process = subprocess.Popen(
             [str(ROOT / ".venv/bin/python"), "-m", "crm_app", "serve"],
             cwd=ROOT,
-            env=_environment(tmp, database_url, url, **extra_env),
+            env=server_environment(tmp, database_url, url, **extra_env),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
