@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -146,7 +147,10 @@ def serve(fd: int) -> None:
         else:
             await inner(scope, receive, send)
 
-    uvicorn.run(app, fd=fd, log_level="warning")
+    # socket(fileno=) reads the socket's family; uvicorn's fd= would take it for a Unix
+    # socket, and asyncio then leaves Nagle's algorithm on (40 ms per response).
+    listening = socket.socket(fileno=fd)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
 
 
 def start(env: dict[str, str], fd: int, url: str, log: Path) -> subprocess.Popen[bytes]:

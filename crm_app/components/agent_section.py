@@ -91,6 +91,7 @@ def _collect() -> rx.Component:
                 on_change=S.set_new_field,
                 placeholder=t("agent.new_field"),
                 id="agent-new-field",
+                name="new_field",  # submitted with the form, which reads its own fields
                 max_length=80,
             ),
             rx.button(

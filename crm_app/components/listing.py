@@ -29,6 +29,7 @@ def date_input(
             on_blur=handler,
             placeholder=t("dates.placeholder"),
             id=id_,
+            name=id_,  # inside a form, a control is submitted by name (and ignored there)
             size="2",
             dir="ltr",
             input_mode="numeric",
@@ -44,6 +45,7 @@ def date_input(
             value=iso,
             on_change=handler,
             id=f"{id_}-picker",
+            name=f"{id_}-picker",
             tab_index=-1,
             class_name="date-native",
             custom_attrs={"aria-hidden": "true"},
