@@ -257,9 +257,11 @@ def measure(url: str, tenant: Tenant, lead_id: int, samples: int) -> dict[str, l
             lead_clicks, list_clicks = [], []
             for _ in range(samples + 1):
                 lead_clicks.append(click(tab, to_lead, timeline))
-                if size == "phone":  # the header's links are in its menu
+                if size == "phone":  # the header's links are in its menu, which opens first
                     tab.click("#header-menu")
-                    tab.wait_for_selector("#menu-nav-leads")
+                    item = tab.wait_for_selector("#menu-nav-leads")
+                    assert item is not None
+                    item.wait_for_element_state("stable")  # its opening animation is over
                 list_clicks.append(
                     click(tab, "#menu-nav-leads" if size == "phone" else "#nav-leads", row)
                 )
