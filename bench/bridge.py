@@ -34,9 +34,8 @@ from typing import Any
 import httpx
 import websockets
 
-from bench.common import ensure_database
+from bench.common import ensure_database, listening_socket, serve_inherited
 from voice_bridge.security import public_url, sign_request
-from voice_bridge.testing.serving import free_port
 
 PUBLIC = "https://bench.local"
 TOKEN = "bench-auth-token"
@@ -47,22 +46,30 @@ BARGE_IN_EVERY = 2.0
 
 # ---- processes ---------------------------------------------------------------------------
 def _spawn(
-    args: list[str], core: int, env: dict[str, str] | None = None
+    args: list[str],
+    core: int,
+    env: dict[str, str] | None = None,
+    sockets: tuple[socket.socket, ...] = (),
 ) -> subprocess.Popen[bytes]:
+    """A role in a process of its own on one core; it serves ``sockets`` (bound here)."""
+    fds = tuple(s.fileno() for s in sockets)
     return subprocess.Popen(
         ["taskset", "-c", str(core), sys.executable, "-m", "bench.bridge", *args],
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
+        pass_fds=fds,
     )
 
 
-def _wait_port(port: int) -> None:
+def _wait_serving(url: str) -> None:
+    """Until the server answers HTTP (its socket accepts connections from the start)."""
     for _ in range(400):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answers at {url}")
 
 
 def _ready_marker(log: Path) -> Path:
@@ -89,7 +96,7 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def role_fake(port: int, rest_port: int, log: Path) -> None:
+def role_fake(fd: int, rest_fd: int, log: Path) -> None:
     """The OpenAI Realtime fake, and Twilio's REST API (the bridge starts each call's recording)."""
     from voice_bridge.testing.fake_openai import FakeRealtime
     from voice_bridge.testing.fake_twilio_rest import FakeTwilioRest
@@ -97,17 +104,15 @@ def role_fake(port: int, rest_port: int, log: Path) -> None:
 
     async def main() -> None:
         fake = FakeRealtime(mode="echo", bargein_every=BARGE_IN_EVERY, bargein_log=log)
-        await fake.start(port=port)
-        async with serve(FakeTwilioRest(ACCOUNT, TOKEN).app(), rest_port):
+        await fake.start(sock=socket.socket(fileno=fd))
+        async with serve(FakeTwilioRest(ACCOUNT, TOKEN).app(), sock=socket.socket(fileno=rest_fd)):
             _ready_marker(log).touch()  # a probing connection would log a failed handshake
             await asyncio.Event().wait()
 
     asyncio.run(main())
 
 
-def role_server(kind: str, port: int, openai_port: int) -> None:
-    import uvicorn
-
+def role_server(kind: str, fd: int, openai_port: int) -> None:
     if kind == "relay":
         from bench.relay import create_relay
 
@@ -122,14 +127,7 @@ def role_server(kind: str, port: int, openai_port: int) -> None:
 
         upgrade_to_head(get_engine())
         app = Starlette(routes=[Mount("/twilio", app=create_bridge())])
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="websockets-sansio",
-        ws_max_size=64 * 1024,
-    )
+    serve_inherited(app, fd, ws="websockets-sansio", ws_max_size=64 * 1024)
 
 
 # ---- the load driver ---------------------------------------------------------------------
@@ -332,8 +330,16 @@ def run_once(
 ) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-bridge-"))
     log, out = work / "bargein.log", work / "stats.json"
-    openai_port, rest_port, server_port = free_port(), free_port(), free_port()
-    fake = _spawn(["fake", str(openai_port), str(rest_port), str(log)], core=0)
+    # Bound here, before any process learns the ports; the children serve them by descriptor.
+    openai_sock, rest_sock, server_sock = listening_socket(), listening_socket(), listening_socket()
+    openai_port, rest_port, server_port = (
+        s.getsockname()[1] for s in (openai_sock, rest_sock, server_sock)
+    )
+    fake = _spawn(
+        ["fake", str(openai_sock.fileno()), str(rest_sock.fileno()), str(log)],
+        core=0,
+        sockets=(openai_sock, rest_sock),
+    )
     server = None
     try:
         _wait_ready(log)
@@ -341,15 +347,16 @@ def run_once(
         url = f"http://127.0.0.1:{server_port}"
         if target != "direct":
             server = _spawn(
-                ["server", target, str(server_port), str(openai_port)],
+                ["server", target, str(server_sock.fileno()), str(openai_port)],
                 core=1,
                 env={
                     **env,
                     "OPENAI_BASE_URL": f"http://127.0.0.1:{openai_port}/v1",
                     "TWILIO_API_BASE_URL": f"http://127.0.0.1:{rest_port}",
                 },
+                sockets=(server_sock,),
             )
-            _wait_port(server_port)
+            _wait_serving(url)
             time.sleep(0.5)
             idle_rss = _rss_mb(server.pid)
         driver = _spawn(
@@ -368,6 +375,8 @@ def run_once(
             if process is not None:
                 process.terminate()
                 process.wait(10)
+        for sock in (openai_sock, rest_sock, server_sock):
+            sock.close()
     setup = max(call["opened_s"] for call in stats)
     window = max(WARMUP_SECONDS, setup + 0.5)
     rtts = [rtt for call in stats for sent, rtt in call["samples"] if sent >= window]

@@ -12,6 +12,7 @@ Run: ``python -m bench notes``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import secrets
@@ -26,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import ensure_database
+from bench.common import ensure_database, listening_socket, serve_inherited
 from crm_app.db import build_engine, unit_of_work, use_engine
 from crm_app.migrate import upgrade_to_head
 from crm_app.models import Note
@@ -38,12 +39,6 @@ FILES, SIZE, RUNS = 5, 1024 * 1024, 30
 
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fsync_floor(payloads: list[bytes], directory: Path) -> list[float]:
@@ -83,22 +78,14 @@ def api_saves(url: str, token: str, lead_id: int, payloads: list[bytes]) -> list
     return samples
 
 
-def start_server(database_url: str, storage: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(database_url: str, storage: Path, sock: socket.socket) -> subprocess.Popen[bytes]:
+    """The API in a process of its own, serving the socket this process bound."""
     env = {**os.environ, "DATABASE_URL": database_url, "STORAGE_DIR": str(storage)}
+    fd = sock.fileno()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "crm_app.api.server:create_backend",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
+        [sys.executable, "-m", "bench.notes", "serve", str(fd)], env=env, pass_fds=(fd,)
     )
+    port = sock.getsockname()[1]
     for _ in range(100):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
@@ -139,23 +126,28 @@ def busy_lead(tenant_principal: auth.Principal, lead_id: int) -> None:
             )
 
 
-def notes_tab_time(
+async def notes_tab_time(
     principal: auth.Principal, lead_id: int, cookie: str
 ) -> tuple[list[float], list[float], int]:
+    """The page's two on_load steps, then the Files tab, each behind the session guard."""
     os.environ.setdefault("PYTEST_CURRENT_TEST", "bench")  # lets a State be built outside Reflex
     from crm_app.state.notes import NotesState
-    from tests.state.conftest import state_for
+    from tests.state.conftest import guarded, state_for
+
+    async def handle(state: Any, handler: str, *args: str) -> None:
+        assert await guarded(state, handler) is None
+        getattr(state, handler)(*args)
 
     samples, files_tab, size = [], [], 0
     for _ in range(RUNS):
-        state: Any = state_for(NotesState, path=f"/leads/{lead_id}", cookie=cookie)
+        state: Any = await state_for(NotesState, path=f"/leads/{lead_id}", cookie=cookie)
         start = time.perf_counter()
-        state.load()
-        state.load_notes()
+        await handle(state, "load")
+        await handle(state, "load_notes")
         samples.append((time.perf_counter() - start) * 1000)
-        size = len(json.dumps({"notes": state.note_rows, "timeline": state.timeline}))
+        size = len(json.dumps({"notes": state.note_rows, "timeline": state.timeline}, default=str))
         start = time.perf_counter()
-        state.open_tab("files")
+        await handle(state, "open_tab", "files")
         files_tab.append((time.perf_counter() - start) * 1000)
     return samples, files_tab, size
 
@@ -169,8 +161,9 @@ def run() -> None:
     lead = leads_for(tenant)
     payloads = [os.urandom(SIZE) for _ in range(FILES)]
     with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
-        server = start_server(url, Path(tmp) / "files", port)
+        sock = listening_socket()
+        port = sock.getsockname()[1]
+        server = start_server(url, Path(tmp) / "files", sock)
         try:
             with unit_of_work() as session:
                 token = auth.create_api_token(session, user=tenant.agent, name="bench")
@@ -178,6 +171,7 @@ def run() -> None:
         finally:
             server.terminate()
             server.wait(10)
+            sock.close()
         floor = fsync_floor(payloads, Path(tmp))
     print(f"\n== note with {FILES} x 1 MB files, {RUNS} saves through the API (Postgres), ms")
     print(f"API save      p50 {statistics.median(saves):7.1f}  p95 {p95(saves):7.1f}")
@@ -189,7 +183,8 @@ def run() -> None:
     principal = tenant.principal()
     busy_lead(principal, lead[1])
     _, cookie_token = auth.sign_in(email=tenant.agent.email, password=PASSWORD, ip="127.0.0.1")
-    tab, files, size = notes_tab_time(principal, lead[1], f"{auth.SESSION_COOKIE}={cookie_token}")
+    cookie = f"{auth.SESSION_COOKIE}={cookie_token}"
+    tab, files, size = asyncio.run(notes_tab_time(principal, lead[1], cookie))
     print(f"\n== lead page with 500 notes and 1,000 attachments ({RUNS} loads)")
     print(
         f"page + Notes tab (50 newest notes, timeline)  p50 {statistics.median(tab):.1f} ms"
@@ -215,4 +210,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["serve"]:
+        from crm_app.api.server import create_backend
+
+        serve_inherited(create_backend(), int(sys.argv[2]))
+    else:
+        main()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import html
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import ensure_database, listening_socket
+from bench.common import ensure_database, listening_socket, serve_inherited
 from crm_app.db import build_engine, unit_of_work, use_engine
 from crm_app.i18n.formats import local_datetime
 from crm_app.migrate import upgrade_to_head
@@ -133,7 +132,6 @@ def build(env: dict[str, str]) -> float:
 
 def serve(fd: int) -> None:
     """The server's process: the app as production serves it, plus the anchor's route."""
-    import uvicorn
     from starlette.responses import Response
 
     from crm_app.crm_app import app as reflex_app
@@ -147,10 +145,7 @@ def serve(fd: int) -> None:
         else:
             await inner(scope, receive, send)
 
-    # socket(fileno=) reads the socket's family; uvicorn's fd= would take it for a Unix
-    # socket, and asyncio then leaves Nagle's algorithm on (40 ms per response).
-    listening = socket.socket(fileno=fd)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
+    serve_inherited(app, fd)
 
 
 def start(env: dict[str, str], fd: int, url: str, log: Path) -> subprocess.Popen[bytes]:

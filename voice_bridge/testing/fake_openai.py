@@ -17,6 +17,7 @@ import base64
 import itertools
 import json
 import secrets
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -686,9 +687,12 @@ class FakeRealtime:
             min(len(self.caller_transcripts) - 1, sum(s.turns for s in self.sessions))
         ]
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen; returns the ``OPENAI_BASE_URL`` to give the SDK."""
-        self._server = await serve(self._handle, host, port, max_size=16 * 1024 * 1024)
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None
+    ) -> str:
+        """Listen (on ``sock`` when one is bound already); returns the ``OPENAI_BASE_URL``."""
+        where: dict[str, Any] = {"sock": sock} if sock else {"host": host, "port": port}
+        self._server = await serve(self._handle, max_size=16 * 1024 * 1024, **where)
         bound = next(iter(self._server.sockets)).getsockname()
         return f"http://{bound[0]}:{bound[1]}/v1"
 

@@ -23,18 +23,6 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 START_SECONDS = 30.0  # generous: a loaded CI machine is slow to schedule a new server
 
 
-def free_port() -> int:
-    """A TCP port nobody is listening on right now.
-
-    Only for a port number that must cross a process boundary (the bridge benchmark's
-    children): it can be taken before the child binds it. In-process servers get a
-    bound socket from :func:`serve` and :func:`serve_in_thread` instead.
-    """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _listening_socket(port: int | None) -> socket.socket:
     """A socket bound on 127.0.0.1 (``port``, or one the kernel picks now)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -70,9 +58,14 @@ def _url(sock: socket.socket) -> str:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn for the duration of the block; yields its base URL."""
-    sock = _listening_socket(port)
+async def serve(
+    app: ASGIApp, port: int | None = None, sock: socket.socket | None = None
+) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn for the duration of the block; yields its base URL.
+
+    ``sock`` is a socket bound elsewhere (a parent process's, inherited by descriptor).
+    """
+    sock = sock or _listening_socket(port)
     with sock:
         server = _server(app, sock)
         task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
