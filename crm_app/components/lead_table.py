@@ -36,9 +36,13 @@ def _header(column: str) -> rx.Component:
 
 
 def _tick(row: rx.Var) -> rx.Component:
-    return rx.checkbox(
+    # A native checkbox: a hundred of them (table and cards) render far quicker than
+    # Radix's, and the list is on screen sooner.
+    return rx.el.input(
+        type="checkbox",
         checked=LeadsState.selected.contains(row["id"]),
         on_change=lambda _: LeadsState.toggle_row(row["id"]),
+        class_name="row-tick",
         custom_attrs={"data-testid": "row-select", "aria-label": t("leads.select_row")},
     )
 
