@@ -1,7 +1,7 @@
 // Keyboard and focus rules the components cannot express on their own; installed once.
 // - Enter in a typed date box applies it as leaving the box does (its on_blur sends the text).
 // - An open call (the panel beside /calls, or the full-screen sheet on a phone) takes the
-//   focus; Escape closes it, and the focus goes back to the call's row or card. While the
+//   focus and its row is scrolled into view; Escape closes it, and the focus goes back to the call's row or card. While the
 //   phone's sheet is open the page behind it is inert and Tab goes round the sheet.
 (() => {
   if (window.__keyboardInstalled) return;
@@ -45,6 +45,14 @@
   });
 
   let openCall = null; // the id of the call whose panel is open
+  let revealed = false; // its row has been scrolled into view beside the panel
+  // Beside the list (not under a phone's sheet) the open call's row is in view, also when
+  // the page opens at /calls/{id} and the rows arrive after the panel.
+  const reveal = () => {
+    const row = document.querySelector(`.call-row[data-call-id="${openCall}"]`);
+    if (phone.matches || row) revealed = true;
+    if (row && !phone.matches) row.scrollIntoView({block: 'center'});
+  };
   let inert = []; // what the phone's sheet made inert
   const release = () => {
     inert.forEach((el) => { el.inert = false; });
@@ -65,16 +73,18 @@
   const sync = () => {
     const detail = document.querySelector('.calls-panel[data-open=true] #call-detail');
     const id = detail ? detail.dataset.callId : null;
-    if (id === openCall) return;
+    if (id === openCall) {
+      if (id && !revealed) reveal();
+      return;
+    }
     const was = openCall;
     openCall = id;
     if (id) {
       holdFocus(detail.closest('.calls-panel'));
       const heading = detail.querySelector('#call-heading');
       if (heading) heading.focus({preventScroll: true});
-      // Beside the list, the list keeps the chosen row in view.
-      const row = document.querySelector('.call-row[data-selected="true"]');
-      if (row && !phone.matches) row.scrollIntoView({block: 'center'});
+      revealed = false;
+      reveal();
     } else {
       release();
       const back = [...document.querySelectorAll(

@@ -203,25 +203,22 @@ class AuditLogState(SessionState):
     @rx.event
     def filter_from(self, value: str) -> None:
         """Events on or after this day (typed or picked; the business's time zone)."""
-        try:
-            day = day_from_input(value)
-        except DomainError as exc:
-            self.audit_error = self._say(exc)
-            return
-        if day != self.date_from:
-            self.date_from = day
-            self._first_page()
+        self._filter_day("date_from", value)
 
     @rx.event
     def filter_to(self, value: str) -> None:
         """Events on or before this day."""
+        self._filter_day("date_to", value)
+
+    def _filter_day(self, name: str, value: str) -> None:
+        """Set a day filter; a day that is not one is said under the filters, not applied."""
         try:
             day = day_from_input(value)
         except DomainError as exc:
             self.audit_error = self._say(exc)
             return
-        if day != self.date_to:
-            self.date_to = day
+        if day != getattr(self, name):
+            setattr(self, name, day)
             self._first_page()
 
     @rx.event

@@ -39,11 +39,6 @@ from crm_app.state.session import SESSION_KEY, SessionState
 PAGE_SIZE = 25
 ALL = "all"  # "no filter" (Radix selects cannot hold an empty value)
 SPEEDS = ("0.75", "1", "1.25", "1.5", "2")
-# After a call opens: its row in view (navigating to /calls/{id} starts the page at its top).
-SHOW_SELECTED = (
-    "setTimeout(() => document.querySelector('.call-row[data-selected=\"true\"]')"
-    "?.scrollIntoView({block: 'center'}), 60)"
-)
 RUNNING = ("queued", "running", "waiting")  # pipeline states the open panel follows
 FOLLOW_EVERY = 2.0  # seconds between reads while the steps run
 FOLLOW_AT_MOST = 900.0  # then the Refresh button is still there
@@ -151,10 +146,8 @@ class CallsState(SessionState):
         except DomainError as exc:
             self.rows, self.total = [], 0
             self.error = self._say(exc)
-        events = [self._language_script(), self._panel_event()]
-        if self._call_in_path() is not None:
-            events.append(rx.call_script(SHOW_SELECTED))
-        return events
+        # The open call's row is scrolled into view by assets/keyboard.js.
+        return [self._language_script(), self._panel_event()]
 
     def _panel_event(self) -> EventSpec:
         """Open the call the path names (a junk or foreign id reads as not found), or close."""
