@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -134,7 +136,14 @@ def test_dangerous_names_are_sanitised_and_stored_under_generated_keys(
     )
     assert response.status_code == 201
     assert response.json()["attachments"][0]["name"] == shown
-    assert all("passwd" not in path and "bad" not in path for path in _stored_files())
+    # Stored names are generated hex keys under the root, never the uploaded name (hex
+    # keys may well contain "bad", so compare whole names, not substrings).
+    stored = [Path(path) for path in _stored_files()]
+    assert stored and all(path.is_relative_to(storage.root()) for path in stored)
+    assert not any(
+        path.name in {"passwd", shown, raw[:40]} or "name" in path.name or ".." in path.parts
+        for path in stored
+    )
 
 
 def test_download_supports_range_and_safe_headers(client: TestClient) -> None:
