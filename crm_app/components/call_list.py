@@ -11,6 +11,7 @@ import reflex as rx
 from crm_app.components.empty_state import empty_state
 from crm_app.components.i18n import ltr, t, tf, tn
 from crm_app.components.listing import keyset_pager, list_card
+from crm_app.components.viewport import by_width
 from crm_app.state.calls import CallsState, CallViewState
 
 COLUMNS = ("when", "direction", "from", "lead", "status", "duration", "recording", "summary")
@@ -95,14 +96,14 @@ def call_table() -> rx.Component:
         rx.cond(CallsState.error != "", rx.callout(CallsState.error, color_scheme="red")),
         rx.cond(
             CallsState.rows.length() > 0,
-            rx.fragment(
-                _table(),
+            by_width(
                 rx.el.ul(
                     rx.foreach(CallsState.rows, _card),
                     class_name="phone-only list-cards",
                     id="call-cards",
                     aria_label=t("calls.title"),
                 ),
+                _table(),
             ),
             empty_state(
                 name="calls", filtered=CallsState.has_filters, on_clear=CallsState.clear_filters

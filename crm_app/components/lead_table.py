@@ -8,6 +8,7 @@ from crm_app.components.empty_state import empty_state
 from crm_app.components.fields import NATIVE_SELECT
 from crm_app.components.i18n import ltr, t, tf, tn
 from crm_app.components.listing import keyset_pager, list_card
+from crm_app.components.viewport import by_width
 from crm_app.state.leads import LeadsState
 
 SORTABLE = {"name": "name", "status": "status", "source": "source", "created": "created_at"}
@@ -137,7 +138,16 @@ def lead_table() -> rx.Component:
         rx.cond(LeadsState.error != "", rx.callout(LeadsState.error, color_scheme="red")),
         rx.cond(
             LeadsState.rows.length() > 0,
-            rx.fragment(
+            by_width(
+                rx.fragment(
+                    phone_toolbar(select_all("select-all-cards")),
+                    rx.el.ul(
+                        rx.foreach(LeadsState.rows, _card),
+                        class_name="phone-only list-cards",
+                        id="lead-cards",
+                        aria_label=t("leads.title"),
+                    ),
+                ),
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
@@ -149,13 +159,6 @@ def lead_table() -> rx.Component:
                     width="100%",
                     variant="surface",
                     class_name="desktop-only",
-                ),
-                phone_toolbar(select_all("select-all-cards")),
-                rx.el.ul(
-                    rx.foreach(LeadsState.rows, _card),
-                    class_name="phone-only list-cards",
-                    id="lead-cards",
-                    aria_label=t("leads.title"),
                 ),
             ),
             empty_state(
