@@ -1,7 +1,7 @@
 """Render a list for the screen it is on: cards on a phone, a table on a desktop.
 
-Hiding one of the two with CSS still makes React build both, and a page of fifty
-leads as a table *and* as cards took twice as long to appear. :func:`by_width`
+Hiding one of the two with CSS still makes React build both: a page of fifty leads
+was 1,415 elements, of which the hidden variant was 550 to 720. :func:`by_width`
 renders only the variant the browser's width asks for, and switches when the width
 crosses the breakpoint (a phone turned sideways, a window resized).
 

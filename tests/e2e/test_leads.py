@@ -43,6 +43,24 @@ def test_search_finds_the_lead_by_any_phone_variant(page: Page, server: LiveServ
     expect(rows).to_have_count(2)
 
 
+def test_only_the_layout_for_the_width_is_built_and_it_follows_a_resize(
+    page: Page, server: LiveServer
+) -> None:
+    tenant = make_tenant()
+    make_lead(tenant, name="דנה כהן", phone="+972541234567")
+    _open_list(page, server, tenant, "agent")
+    rows, cards = page.locator("[data-testid=lead-row]"), page.locator("[data-testid=lead-card]")
+    expect(rows).to_have_count(1)
+    expect(cards).to_have_count(0)  # not merely hidden: absent from the page
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(cards).to_have_count(1)
+    expect(rows).to_have_count(0)
+    expect(cards.first).to_contain_text("054-123-4567")
+    page.set_viewport_size({"width": 1366, "height": 800})
+    expect(rows).to_have_count(1)
+    expect(cards).to_have_count(0)
+
+
 def test_filters_live_in_the_url_survive_reload_and_back(page: Page, server: LiveServer) -> None:
     tenant = make_tenant()
     make_lead(tenant, name="ליד חדש")
