@@ -22,8 +22,10 @@ SAFETY_LAYER = (
 # What the agent asks every caller: the built-in fields by their names in each language.
 BUILTIN_LABELS = {
     "en": {"name": "their name", "reason": "why they are calling", "callback_time": "a good "
-           "time to call them back"},
-    "he": {"name": "השם", "reason": "סיבת הפנייה", "callback_time": "מתי נוח לחזור אליהם"},
+           "time to call them back", "city": "the city they live in", "service": "the service "
+           "they want", "urgency": "how urgent it is"},
+    "he": {"name": "השם", "reason": "סיבת הפנייה", "callback_time": "מתי נוח לחזור אליהם",
+           "city": "העיר שבה הם גרים", "service": "השירות שהם מבקשים", "urgency": "כמה זה דחוף"},
 }  # fmt: skip
 COLLECT_INTRO = {
     "en": "From every caller, find out: {fields}.",

@@ -60,7 +60,7 @@ def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int
 
 
 @contextmanager
-def _as_step_failure(what: str) -> Iterator[None]:
+def as_step_failure(what: str) -> Iterator[None]:
     """OpenAI's errors as a step failure; ``what`` is ``transcription`` or ``summary``."""
     try:
         yield
@@ -76,7 +76,7 @@ def _as_step_failure(what: str) -> Iterator[None]:
 def _transcribe_clip(
     api: OpenAI, config: PipelineConfig, data: bytes, name: str, language: str
 ) -> str:
-    with _as_step_failure("transcription"):
+    with as_step_failure("transcription"):
         result = api.audio.transcriptions.create(
             file=(name, data, "audio/wav"),
             model=config.transcribe_model,
@@ -214,7 +214,7 @@ def summarize(config: PipelineConfig, facts: CallFacts) -> SummaryAnswer:
         reason=facts.end_reason or "unknown",
     )
     system += " " + _FORMAT.format(keys=json.dumps(facts.status_keys))
-    with _as_step_failure("summary"):
+    with as_step_failure("summary"):
         completion = client(config).chat.completions.create(
             model=config.summary_model,
             messages=[

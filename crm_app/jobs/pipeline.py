@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import col, select
@@ -25,51 +24,18 @@ from sqlmodel import col, select
 from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.i18n.formats import file_size
-from crm_app.jobs import ai, audio, recording
+from crm_app.jobs import ai, audio, follow_up, recording
 from crm_app.jobs import config as jobs_config
 from crm_app.jobs.config import PipelineConfig
 from crm_app.jobs.errors import Said, StepFailed, StepSkipped, Waiting, say
-from crm_app.models import Business, Call, Lead
+from crm_app.jobs.run import Done, Run
+from crm_app.models import Call, Lead
 from crm_app.services import leads, notes, statuses, storage
 from crm_app.services.call_pipeline import FINISHED, STEPS, set_state, set_step, step_states
 
 logger = logging.getLogger("crm_app.jobs")
-SLOW_STEPS = ("download", "transcribe", "summarize")  # they call Twilio or OpenAI
+SLOW_STEPS = ("download", "transcribe", "summarize", "extract")  # they call Twilio or OpenAI
 RECORDING_GONE = ("absent", "failed", "deleted")
-
-
-# ---- one run --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Done:
-    """A step's success: what to show, and the call columns it produced."""
-
-    said: Said
-    values: dict[str, Any] = field(default_factory=dict)
-    written: str | None = None  # a stored file to remove if recording the step fails
-
-
-class Run:
-    """What the steps share during one run."""
-
-    def __init__(self, call_id: int, config: PipelineConfig, final: bool) -> None:
-        self.call_id, self.config, self.final = call_id, config, final
-        self._business: Business | None = None
-
-    def call(self) -> Call:
-        """A fresh read of the call (each step sees the previous steps' writes)."""
-        with unit_of_work(read_only=True) as session:
-            call = session.get(Call, self.call_id)
-            if call is None:
-                raise StepSkipped(say("pipeline.call_deleted"))
-            return call
-
-    def business(self, call: Call) -> Business:
-        """The call's business (read once per run)."""
-        if self._business is None:
-            with unit_of_work(read_only=True) as session:
-                self._business = session.get(Business, call.business_id)
-            assert self._business is not None
-        return self._business
 
 
 def run_pipeline(call_id: int, *, final: bool = False, config: PipelineConfig | None = None) -> str:
@@ -216,17 +182,7 @@ def _transcribe(run: Run, call: Call) -> Done:
 def _summarize(run: Run, call: Call) -> Done:
     if not call.transcript:
         raise StepSkipped(say("pipeline.nothing_said"))
-    business = run.business(call)
-    with unit_of_work(read_only=True) as session:
-        keys = [s.key for s in statuses.list_statuses(session, business_id=call.business_id)]
-    facts = ai.CallFacts(
-        business_name=business.name,
-        locale=business.locale,
-        duration_sec=call.duration_sec or 0,
-        end_reason=call.end_reason,
-        transcript=list(call.transcript),
-        status_keys=keys,
-    )
+    facts = run.facts(call)
     answer = ai.summarize(run.config, facts)
     return Done(
         say("pipeline.words", count=len(answer.summary.split())),
@@ -293,6 +249,9 @@ STEP_FUNCTIONS: dict[str, Callable[[Run, Call], Done]] = {
     "metadata": _metadata,
     "transcribe": _transcribe,
     "summarize": _summarize,
+    "extract": follow_up.extract,
     "note": _note,
+    "fill": follow_up.fill,
     "status": _status,
+    "callback": follow_up.callback,
 }

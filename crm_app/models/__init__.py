@@ -24,7 +24,15 @@ from crm_app.models.business import (
     User,
     UserSession,
 )
-from crm_app.models.lead import Lead, LeadSource, LeadStatus, LeadStatusChange
+from crm_app.models.lead import (
+    Lead,
+    LeadField,
+    LeadFieldKind,
+    LeadSource,
+    LeadStatus,
+    LeadStatusChange,
+)
+from crm_app.models.task import Task, TaskKind, TaskState
 
 __all__ = [
     "AgentRevision",
@@ -36,6 +44,8 @@ __all__ = [
     "CallDirection",
     "ExportJob",
     "Lead",
+    "LeadField",
+    "LeadFieldKind",
     "LeadSource",
     "LeadStatus",
     "LeadStatusChange",
@@ -46,6 +56,9 @@ __all__ = [
     "PasswordLink",
     "Payment",
     "Role",
+    "Task",
+    "TaskKind",
+    "TaskState",
     "TwilioCallback",
     "User",
     "UserSession",

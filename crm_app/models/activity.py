@@ -133,6 +133,10 @@ class Call(SQLModel, table=True):
     )
     recommended_status: str | None = Field(default=None, max_length=40)
     recommended_confidence: float | None = None
+    # The lead fields the pipeline read from the conversation (validated), and the follow-up.
+    extracted: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False, server_default="{}")
+    )
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

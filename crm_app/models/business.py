@@ -56,6 +56,20 @@ class Business(SQLModel, table=True):
     max_call_seconds: int | None = Field(default=None)
     # The agent settings' current revision number (see AgentRevision); 0 before the first save.
     agent_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Who gets a callback task for a lead that has no owner (None: the first owner).
+    default_assignee_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey(
+                "user.id",
+                name="fk_business_default_assignee_id_user",
+                ondelete="SET NULL",
+                use_alter=True,
+            ),
+            nullable=True,
+        ),
+    )
     created_at: datetime = created_at_field()
 
 

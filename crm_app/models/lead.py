@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from crm_app.models.base import UTCDateTime, business_fk, created_at_field, updated_at_field
+from crm_app.models.base import (
+    UTCDateTime,
+    business_fk,
+    created_at_field,
+    json_type,
+    updated_at_field,
+)
 
 
 class LeadSource(StrEnum):
@@ -87,6 +94,22 @@ class Lead(SQLModel, table=True):
         sa_column=sa.Column(sa.Text, sa.Computed(SEARCH_TEXT_SQL, persisted=True)),
     )
     city: str = Field(default="", max_length=100)
+    # What the caller wants, as the voice agent heard it (or a person wrote it).
+    reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    service: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    urgency: str = Field(default="", max_length=10, sa_column_kwargs={"server_default": ""})
+    # The business's own fields (see LeadField), by key: {"x-car": "Mazda 3"}.
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False, server_default="{}")
+    )
+    # Fields whose value the call pipeline wrote and no person has edited since.
+    ai_filled: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(json_type(), nullable=False, server_default="[]")
+    )
+    # AI values that differ from what a person entered: {"name": {"value": ..., "call_id": 7}}.
+    suggestions: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(json_type(), nullable=False, server_default="{}")
+    )
     source: str = Field(default=LeadSource.MANUAL.value, max_length=20)
     status_id: int = Field(foreign_key="lead_status.id", index=True, ondelete="RESTRICT")
     owner_id: int | None = Field(
@@ -95,6 +118,34 @@ class Lead(SQLModel, table=True):
     last_contact_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
+
+
+class LeadFieldKind(StrEnum):
+    """What a business's own lead field holds."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+
+
+class LeadField(SQLModel, table=True):
+    """A field of the business's own on every lead (the voice agent may ask for it too)."""
+
+    __tablename__ = "lead_field"
+    __table_args__ = (sa.UniqueConstraint("business_id", "key", name="uq_lead_field_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = business_fk()
+    key: str = Field(max_length=40)
+    label_he: str = Field(max_length=80)
+    label_en: str = Field(max_length=80)
+    kind: str = Field(default=LeadFieldKind.TEXT.value, max_length=10)
+    choices: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(json_type(), nullable=False, server_default="[]")
+    )
+    position: int = Field(default=0)
+    created_at: datetime = created_at_field()
 
 
 class LeadStatusChange(SQLModel, table=True):

@@ -25,15 +25,15 @@ from pydantic import (
 from sqlmodel import Session, col, select
 
 from crm_app.models import AgentRevision, Business, Role, User
-from crm_app.services import audit
+from crm_app.services import audit, lead_fields
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.errors import InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
 # The Realtime API's voices.
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
-BUILTIN_FIELDS = ("name", "reason", "callback_time")
-DEFAULT_COLLECT: list[dict[str, str]] = [{"key": key} for key in BUILTIN_FIELDS]
+BUILTIN_FIELDS = ("name", "reason", "callback_time", "city", "service", "urgency")
+DEFAULT_COLLECT: list[dict[str, str]] = [{"key": key} for key in BUILTIN_FIELDS[:3]]
 
 
 class CollectField(BaseModel):
@@ -192,6 +192,9 @@ def _write(
     ensure_first_revision(session, business)
     before = current(business)
     _apply(business, settings)
+    lead_fields.ensure_for_questions(
+        session, business_id=principal.business_id, questions=business.collect_fields
+    )
     business.agent_revision += 1
     revision = AgentRevision(
         business_id=principal.business_id,

@@ -84,6 +84,12 @@ class OpeningHours:
                     return opens
         return None
 
+    def at_or_after(self, local: datetime) -> datetime:
+        """``local`` when the business is open then, else its next opening (``local`` if none)."""
+        if self.is_open(local):
+            return local
+        return self.next_opening(local) or local
+
 
 def weekday_name(day: date, locale: str) -> str:
     """The weekday of ``day`` in Hebrew or English."""

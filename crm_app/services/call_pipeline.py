@@ -25,7 +25,17 @@ from crm_app.models import Call, Role, utcnow
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.calls import get_call
 
-STEPS = ("download", "metadata", "transcribe", "summarize", "note", "status")
+STEPS = (
+    "download",
+    "metadata",
+    "transcribe",
+    "summarize",
+    "extract",
+    "note",
+    "fill",
+    "status",
+    "callback",
+)
 FINISHED = ("done", "skipped")
 Param = str | int
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from crm_app.models import Business, Lead, LeadSource, LeadStatus, LeadStatusChange, User, utcnow
-from crm_app.services import audit
+from crm_app.services import audit, lead_fields
 from crm_app.services.accounts import normalize_email
 from crm_app.services.auth import Principal
 from crm_app.services.errors import Conflict, InvalidInput, NotFound
+from crm_app.services.lead_fill import URGENCIES, person_edited
 from crm_app.services.phones import normalize_phone, phone_digits
 from crm_app.services.statuses import default_status, get_status
 
@@ -122,6 +124,20 @@ class LeadChanges:
     source: LeadSource | None = None
     owner_id: int | None = None
     clear_owner: bool = False
+    reason: str | None = None
+    service: str | None = None
+    urgency: str | None = None
+    # Fields of the business's own, by key; None (or "") clears one.
+    custom: dict[str, Any] = field(default_factory=dict)
+
+    def edited(self) -> set[str]:
+        """The fillable fields this change sets (they become the person's)."""
+        named = {
+            key
+            for key in ("name", "city", "reason", "service", "urgency")
+            if getattr(self, key) is not None
+        }
+        return named | set(self.custom)
 
 
 def update_lead(
@@ -153,6 +169,7 @@ def update_lead(
         lead.email = normalize_email(changes.email) if changes.email.strip() else ""
     if changes.city is not None:
         lead.city = changes.city.strip()[:100]
+    _update_call_fields(session, lead, changes)
     if changes.source is not None:
         lead.source = changes.source.value
     if changes.clear_owner:
@@ -173,6 +190,22 @@ def update_lead(
     )
     session.flush()
     return lead
+
+
+def _update_call_fields(session: Session, lead: Lead, changes: LeadChanges) -> None:
+    """What a caller wants, and the business's own fields; a person's edit makes them theirs."""
+    if changes.reason is not None:
+        lead.reason = changes.reason.strip()[:500]
+    if changes.service is not None:
+        lead.service = changes.service.strip()[:200]
+    if changes.urgency is not None:
+        if changes.urgency not in ("", *URGENCIES):
+            raise InvalidInput("urgency is low, normal or high", field="urgency")
+        lead.urgency = changes.urgency
+    if changes.custom:
+        fields = lead_fields.list_fields(session, business_id=lead.business_id)
+        lead.custom_fields = lead_fields.merged_values(fields, lead.custom_fields, changes.custom)
+    person_edited(lead, changes.edited())
 
 
 def change_status(

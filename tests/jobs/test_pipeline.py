@@ -49,6 +49,7 @@ def test_a_recorded_call_gets_its_recording_transcript_summary_note_and_status(
     tenant: Tenant, lead: Lead, outside: Outside
 ) -> None:
     call_id = recorded(tenant, lead, outside)
+    outside.openai.extraction = {"reason": "בדיקה שנתית", "wants_callback": True}
 
     assert run_pipeline(call_id, config=outside.config) == "done"
 
@@ -234,7 +235,7 @@ def test_a_summary_timeout_fails_that_step_only_and_an_admin_can_run_it_again(
         reset_failed(session, principal=other.principal(Role.ADMIN), call_id=call_id)
     with unit_of_work() as session:
         again = reset_failed(session, principal=tenant.principal(Role.ADMIN), call_id=call_id)
-    assert again == ["summarize", "note", "status"]
+    assert again == ["summarize", "extract", "note", "fill", "status", "callback"]
     outside.openai.chat_delay = 0.0
     transcriptions = len(outside.openai.transcriptions)
 

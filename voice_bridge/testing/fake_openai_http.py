@@ -35,6 +35,30 @@ def _error(status: int, message: str, kind: str, code: str | None = None) -> JSO
     return JSONResponse(body, status_code=status)
 
 
+def _strict_schema_problem(json_schema: dict[str, Any]) -> str:
+    """What the real API refuses in a strict ``json_schema`` response format ("" when fine)."""
+    name, schema = json_schema.get("name"), json_schema.get("schema")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+        return "Invalid 'response_format.json_schema.name'"
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return f"Invalid schema for response_format '{name}': the root must be an object"
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return f"Invalid schema for response_format '{name}': 'properties' is required"
+    if json_schema.get("strict"):
+        if schema.get("additionalProperties") is not False:
+            return (
+                f"Invalid schema for response_format '{name}': In context=(), "
+                "'additionalProperties' is required to be supplied and to be false"
+            )
+        if sorted(schema.get("required") or []) != sorted(properties):
+            return (
+                f"Invalid schema for response_format '{name}': In context=(), 'required' is "
+                "required to be supplied and to be an array including every key in properties"
+            )
+    return ""
+
+
 @dataclass
 class FakeOpenAIHttp:
     """State, scripts and faults; :meth:`app` is the ASGI app (base URL ``.../v1``)."""
@@ -48,6 +72,8 @@ class FakeOpenAIHttp:
     chat_delay: float = 0.0  # seconds before a chat completion answers
     transcription_delay: float = 0.0
     chat_content: str | None = None  # answer this instead of the JSON summary
+    # Structured output: the value of each schema property it knows (the rest are null).
+    extraction: dict[str, Any] = field(default_factory=dict)
     transcriptions: list[dict[str, Any]] = field(default_factory=list)
     chats: list[dict[str, Any]] = field(default_factory=list)
     unauthorized: int = 0
@@ -124,6 +150,16 @@ class FakeOpenAIHttp:
         prefix = "סיכום השיחה:" if hebrew else "Call summary:"
         return f"{prefix} {' / '.join(lines)}"[:1500]
 
+    def _structured(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """An answer that fits ``schema``: the known values, else false or null."""
+        answer: dict[str, Any] = {}
+        for key, spec in schema["properties"].items():
+            if key in self.extraction:
+                answer[key] = self.extraction[key]
+            else:
+                answer[key] = False if spec.get("type") == "boolean" else None
+        return answer
+
     async def chat_create(self, request: Request) -> Response:
         """``POST /v1/chat/completions``."""
         if not self._authorized(request):
@@ -141,6 +177,14 @@ class FakeOpenAIHttp:
             self.chat_failures -= 1
             return _error(500, "The server had an error processing your request", "server_error")
         content = self.chat_content
+        response_format = body.get("response_format") or {}
+        if content is None and response_format.get("type") == "json_schema":
+            problem = _strict_schema_problem(response_format.get("json_schema") or {})
+            if problem:
+                return _error(400, problem, "invalid_request_error", "invalid_json_schema")
+            content = json.dumps(
+                self._structured(response_format["json_schema"]["schema"]), ensure_ascii=False
+            )
         if content is None:
             content = json.dumps(
                 {

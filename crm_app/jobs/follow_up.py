@@ -1,0 +1,120 @@
+"""The steps after the summary: read the lead's fields, fill the lead, ask for a callback.
+
+``extract`` asks the summary model for the fields the business collects
+(structured output, validated); ``fill`` writes them on the lead by the
+no-overwrite rule of :mod:`crm_app.services.lead_fill`; ``callback`` gives
+the lead's owner (or the business's default assignee) a "call back" task when
+the caller asked for one or did not get what they called for, due when they
+asked, moved into the business's opening hours.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from crm_app.db import unit_of_work
+from crm_app.i18n import translate
+from crm_app.jobs import extraction
+from crm_app.jobs.errors import StepSkipped, say
+from crm_app.jobs.run import Done, Run
+from crm_app.models import Call, CallDirection, Lead, utcnow
+from crm_app.services import agent, lead_fields, lead_fill, tasks
+from crm_app.services.agent_time import OpeningHours
+
+CALL_FACTS = ("wants_callback", "resolved", "callback_time")
+
+
+def extract(run: Run, call: Call) -> Done:
+    """Read the lead's fields out of the transcript."""
+    if not call.transcript:
+        raise StepSkipped(say("pipeline.nothing_said"))
+    business = run.business(call)
+    with unit_of_work(read_only=True) as session:
+        fields = lead_fields.list_fields(session, business_id=call.business_id)
+    questions = extraction.questions_for(business.collect_fields or agent.DEFAULT_COLLECT, fields)
+    started = (call.started_at or call.created_at).astimezone(ZoneInfo(business.timezone))
+    values = extraction.extract(run.config, run.facts(call), questions, started)
+    found = sum(1 for k, v in values.items() if k not in CALL_FACTS and v not in (None, ""))
+    return Done(say("pipeline.extracted", count=found), {"extracted": values})
+
+
+def _locked_lead(session: Session, lead_id: int) -> Lead:
+    lead = session.exec(select(Lead).where(col(Lead.id) == lead_id).with_for_update()).first()
+    if lead is None:
+        raise StepSkipped(say("pipeline.lead_deleted"))
+    return lead
+
+
+def fill(run: Run, call: Call) -> Done:
+    """Write what was read on the lead, keeping what people entered."""
+    if call.lead_id is None:
+        raise StepSkipped(say("pipeline.not_a_lead"))
+    values = {k: v for k, v in call.extracted.items() if k not in CALL_FACTS}
+    if not any(v not in (None, "") for v in values.values()):
+        raise StepSkipped(say("pipeline.nothing_to_fill"))
+    assert call.id is not None
+    with unit_of_work() as session:
+        lead = _locked_lead(session, call.lead_id)
+        result = lead_fill.fill_from_call(session, lead=lead, values=values, call_id=call.id)
+    return Done(say("pipeline.filled", filled=len(result.filled), suggested=len(result.suggested)))
+
+
+def needs_callback(call: Call) -> bool:
+    """An inbound caller who asked to be called back, did not get what they wanted, or hung up."""
+    if call.direction != CallDirection.INBOUND.value:
+        return False
+    if not call.transcript:
+        return True  # missed or abandoned before anything was said
+    facts: dict[str, Any] = call.extracted
+    return bool(facts.get("wants_callback")) or facts.get("resolved") is False
+
+
+def callback_due(
+    requested: Any, *, now: datetime, timezone: str, opening: OpeningHours
+) -> datetime:
+    """When to call back: the asked-for local time (not in the past), within opening hours."""
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    wanted = local_now
+    if isinstance(requested, str) and requested.strip():
+        try:
+            asked = datetime.fromisoformat(requested.strip())
+        except ValueError:
+            asked = local_now
+        asked = asked.replace(tzinfo=zone) if asked.tzinfo is None else asked.astimezone(zone)
+        wanted = max(asked, local_now)
+    return opening.at_or_after(wanted)
+
+
+def callback(run: Run, call: Call) -> Done:
+    """A "call back" task for the lead's owner, when the call needs one."""
+    if call.lead_id is None:
+        raise StepSkipped(say("pipeline.not_a_lead"))
+    if not needs_callback(call):
+        raise StepSkipped(say("pipeline.no_callback_needed"))
+    business = run.business(call)
+    due = callback_due(
+        call.extracted.get("callback_time"),
+        now=utcnow(),
+        timezone=business.timezone,
+        opening=OpeningHours.of(business.business_hours, business.closed_dates),
+    )
+    assert call.id is not None
+    with unit_of_work() as session:
+        lead = _locked_lead(session, call.lead_id)
+        who = lead.name or lead.phone_e164
+        task = tasks.create_callback(
+            session,
+            lead=lead,
+            call_id=call.id,
+            due_at=due,
+            title=translate("tasks.callback_title", business.locale, name=who),
+            details=lead.reason or call.summary[:500],
+        )
+    if task is None:
+        raise StepSkipped(say("pipeline.callback_exists"))
+    return Done(say("pipeline.callback_task", when=f"{due:%Y-%m-%d %H:%M}"))
