@@ -8,7 +8,18 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from crm_app.api import agent, business, calls, exports, leads, notes, openapi, team
+from crm_app.api import (
+    agent,
+    business,
+    calls,
+    exports,
+    fields,
+    leads,
+    notes,
+    openapi,
+    tasks,
+    team,
+)
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.api.errors import install_error_handlers
 from crm_app.api.gate import CredentialsFirst
@@ -44,6 +55,8 @@ def create_api() -> FastAPI:
     api.include_router(business.router)
     api.include_router(agent.router)
     api.include_router(team.router)
+    api.include_router(fields.router)
+    api.include_router(tasks.router)
     return api
 
 

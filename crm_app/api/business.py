@@ -11,6 +11,7 @@ import phonenumbers
 from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
+from crm_app.api.bodies import Body
 from crm_app.api.deps import CurrentPrincipal, IsoDate, client_ip
 from crm_app.api.leads import Phone
 from crm_app.db import unit_of_work
@@ -70,7 +71,7 @@ Region = Annotated[
 ]
 
 
-class BusinessPatch(BaseModel):
+class BusinessPatch(Body):
     """The fields to change (the others are left as they are)."""
 
     name: Annotated[str, Field(max_length=200, pattern=r"\S")] | None = None

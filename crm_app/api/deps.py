@@ -9,11 +9,11 @@ stops cross-site posts; this is a second lock).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from pydantic import BeforeValidator, Field
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 from crm_app.db import unit_of_work
 from crm_app.services import auth
@@ -58,6 +58,18 @@ def _iso_date_only(value: object) -> object:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 """A calendar date written as ``YYYY-MM-DD`` only (not a number of seconds)."""
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_datetime_only(value: object) -> object:
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value)):
+        return value
+    raise ValueError("a date and time like 2026-11-28T09:30:00+02:00")
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_only)]
+"""An instant written in ISO 8601 with its offset (not a number of seconds, not naive)."""
 
 
 def client_ip(request: Request) -> str:

@@ -61,7 +61,8 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
-    message = f"{where}: {first.get('msg', 'invalid input')}" if where else "invalid input"
+    said = str(first.get("msg") or "invalid input")
+    message = f"{where}: {said}" if where else said  # a whole-body rule names its own field
     return error_response(422, "invalid", message, field=where)
 
 

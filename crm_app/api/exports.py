@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
+from crm_app.api.bodies import Body
 from crm_app.api.deps import CurrentPrincipal, RowId, client_ip
 from crm_app.api.downloads import EXPORT_MEDIA, download_headers, file_answer
 from crm_app.db import unit_of_work
@@ -24,7 +25,7 @@ MEDIA = {
 }
 
 
-class ExportIn(BaseModel):
+class ExportIn(Body):
     """An export of the leads the list filters select (the list's query parameters)."""
 
     format: Literal["xlsx", "csv"] = "xlsx"

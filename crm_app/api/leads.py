@@ -12,12 +12,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from crm_app.api.bodies import Body
 from crm_app.api.deps import MAX_ID, BodyId, CurrentPrincipal, IsoDate, RowId, client_ip
 from crm_app.api.downloads import EXPORT_MEDIA, download_headers, file_answer
 from crm_app.api.streaming import spooled, stream_writer
 from crm_app.db import unit_of_work
 from crm_app.models import Lead, LeadSource, Role
-from crm_app.services import exports, lead_query, leads, statuses
+from crm_app.services import exports, lead_fill, lead_query, leads, statuses
 from crm_app.services.accounts import EMAIL_PATTERN
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.errors import InvalidInput, NotFound
@@ -43,6 +44,17 @@ class OwnerOut(BaseModel):
     name: str
 
 
+FieldValue = str | float | int | None
+Urgency = Literal["", "low", "normal", "high"]
+
+
+class SuggestionOut(BaseModel):
+    """An AI value that differs from the one a person entered, from a call."""
+
+    value: FieldValue
+    call_id: int | None
+
+
 class LeadOut(BaseModel):
     """A lead as the API shows it."""
 
@@ -51,6 +63,13 @@ class LeadOut(BaseModel):
     phone: str = Field(description="E.164")
     email: str
     city: str
+    reason: str
+    service: str
+    urgency: Urgency
+    custom_fields: dict[str, FieldValue] = Field(description="the business's own fields by key")
+    suggestions: dict[str, SuggestionOut] = Field(
+        description="AI values beside what a person entered, by field key"
+    )
     source: str
     status: StatusOut
     owner: OwnerOut | None
@@ -83,7 +102,7 @@ Phone = Annotated[
 Email = Annotated[str, Field(max_length=254, pattern=f"^$|{EMAIL_PATTERN}")]
 
 
-class LeadIn(BaseModel):
+class LeadIn(Body):
     """A new lead."""
 
     phone: Phone
@@ -94,18 +113,33 @@ class LeadIn(BaseModel):
     owner_id: BodyId | None = None
 
 
-class LeadPatch(BaseModel):
-    """Fields to change; omitted fields stay. ``owner_id: null`` unassigns."""
+class LeadPatch(Body):
+    """Fields to change; omitted fields stay. ``owner_id: null`` unassigns.
+
+    ``custom_fields`` changes only the keys it names (``null`` clears one);
+    each value is checked against its field's kind.
+    """
 
     name: str | None = None
     phone: Phone | None = None
     email: Email | None = None
     city: str | None = None
+    reason: Annotated[str, Field(max_length=500)] | None = None
+    service: Annotated[str, Field(max_length=200)] | None = None
+    urgency: Urgency | None = None
+    custom_fields: Annotated[dict[str, FieldValue], Field(max_length=40)] | None = None
     source: LeadSource | None = None
     owner_id: BodyId | None = None
 
 
-class StatusChangeIn(BaseModel):
+class SuggestionIn(Body):
+    """Accept a suggestion (its value becomes the field's) or dismiss it."""
+
+    field: Annotated[str, Field(min_length=1, max_length=40)]
+    accept: bool
+
+
+class StatusChangeIn(Body):
     """Move a lead to a status (by key); closed statuses need a reason."""
 
     status: str
@@ -119,6 +153,15 @@ def _row_out(row: Any) -> LeadOut:
         phone=row.phone_e164,
         email=row.email,
         city=row.city,
+        reason=row.reason,
+        service=row.service,
+        urgency=row.urgency if row.urgency in ("low", "normal", "high") else "",
+        custom_fields=row.custom_fields or {},
+        suggestions={
+            key: SuggestionOut(value=s.get("value"), call_id=s.get("call_id"))
+            for key, s in (row.suggestions or {}).items()
+            if isinstance(s, dict)
+        },
         source=row.source,
         status=StatusOut(
             key=row.status_key,
@@ -164,6 +207,7 @@ CURSOR = Query(
 
 
 def lead_filters(
+    request: Request,
     q: Annotated[str, Query(max_length=100, pattern="^[^\\x00]*$")] = "",
     status: Annotated[
         str,
@@ -180,8 +224,13 @@ def lead_filters(
     created_to: IsoDate | None = None,
     sort: Annotated[Sort, Query(description="a column; - first for descending")] = "-created_at",
 ) -> lead_query.LeadFilters:
-    """The list's filters as query parameters (the list and the export share them)."""
+    """The list's filters as query parameters (the list and the export share them).
+
+    A field of the business's own filters as ``f.<key>=<value>`` (equal values).
+    """
+    custom = {k: v for k, v in request.query_params.items() if k.startswith("f.")}
     params = {
+        **custom,
         "q": q,
         "status": status,
         "source": source,
@@ -293,12 +342,27 @@ def patch_lead(lead_id: RowId, body: LeadPatch, principal: CurrentPrincipal) -> 
         phone=body.phone,
         email=body.email,
         city=body.city,
+        reason=body.reason,
+        service=body.service,
+        urgency=body.urgency,
+        custom=dict(body.custom_fields or {}),
         source=body.source,
         owner_id=body.owner_id,
         clear_owner="owner_id" in sent and body.owner_id is None,
     )
     with _unknown_owner_not_found(), unit_of_work() as session:
         leads.update_lead(session, principal=principal, lead_id=lead_id, changes=changes)
+    with unit_of_work() as session:
+        return _lead_out(session, principal, lead_id)
+
+
+@router.post("/{lead_id:int}/suggestions", response_model=LeadOut)
+def resolve_suggestion(lead_id: RowId, body: SuggestionIn, principal: CurrentPrincipal) -> LeadOut:
+    """Accept or dismiss the AI's suggestion for one field; 404 when there is none."""
+    with unit_of_work() as session:
+        lead_fill.resolve_suggestion(
+            session, principal=principal, lead_id=lead_id, key=body.field, accept=body.accept
+        )
     with unit_of_work() as session:
         return _lead_out(session, principal, lead_id)
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from crm_app.api.bodies import NO_NUL
 from crm_app.api.deps import CurrentPrincipal, RowId
 from crm_app.api.downloads import download_headers, file_answer
 from crm_app.db import unit_of_work
@@ -90,7 +91,7 @@ def list_notes(lead_id: RowId, principal: CurrentPrincipal) -> list[NoteOut]:
 def add_note(
     lead_id: RowId,
     principal: CurrentPrincipal,
-    text: Annotated[str, Form()] = "",
+    text: Annotated[str, Form(pattern=NO_NUL)] = "",
     files: Files = [],  # noqa: B006  (FastAPI's form default)
 ) -> NoteOut:
     """Add a note: ``text``, ``files``, or both (an empty note is refused)."""
@@ -109,7 +110,7 @@ def add_note(
 def edit_note(
     note_id: RowId,
     principal: CurrentPrincipal,
-    text: Annotated[str | None, Form()] = None,
+    text: Annotated[str | None, Form(pattern=NO_NUL)] = None,
     files: Files = [],  # noqa: B006
     remove: Annotated[
         list[Annotated[str, Field(pattern="^[0-9a-f]{32}$")]],

@@ -62,6 +62,7 @@ CONFLICTS = frozenset(
         ("patch", "/business"),
         ("post", "/users"),
         ("patch", "/users/{user_id}"),
+        ("post", "/fields"),
     }
 )
 OPEN_PATHS = frozenset({"/health"})
@@ -73,7 +74,9 @@ NOT_EMPTY_NOTE: dict[str, Any] = {  # text, files or both: never neither
 }
 BODY_RULES = {("post", "/leads/{lead_id}/notes"): NOT_EMPTY_NOTE}
 REQUIRED_BODIES = frozenset({("post", "/leads/{lead_id}/notes")})
-BODY_IDS = frozenset({("post", "/leads")})  # ids in the body (owner_id) that may not be found
+BODY_IDS = frozenset(
+    {("post", "/leads"), ("post", "/tasks")}
+)  # ids in the body (owner_id) that may not be found
 _METHODS = ("get", "put", "post", "delete", "patch")
 _ALLOW_HEADER = {
     "description": "the methods this path answers",

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, StrictBool
 
+from crm_app.api.bodies import Body
 from crm_app.api.deps import MAX_ID, CurrentPrincipal, IsoDate, RowId, client_ip
 from crm_app.db import unit_of_work
 from crm_app.models import Role, User
@@ -31,7 +32,7 @@ class UserOut(BaseModel):
     last_seen_at: datetime | None
 
 
-class UserIn(BaseModel):
+class UserIn(Body):
     """A user to invite; they set their own password through the link."""
 
     email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
@@ -51,7 +52,7 @@ class Invitation(BaseModel):
     )
 
 
-class UserPatch(BaseModel):
+class UserPatch(Body):
     """A role or an active flag to change."""
 
     role: Role | None = None
@@ -70,7 +71,7 @@ class TokenOut(BaseModel):
     revoked_at: datetime | None
 
 
-class TokenIn(BaseModel):
+class TokenIn(Body):
     """A token to create, acting as the caller."""
 
     name: str = Field(min_length=1, max_length=100, pattern=r"\S")

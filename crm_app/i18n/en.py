@@ -687,4 +687,11 @@ MESSAGES: dict[str, str] = {
     "pipeline.callback_exists": "the call already has its callback task",
     "pipeline.callback_task": "callback task due {when}",
     "tasks.callback_title": "Call back {name}",
+    "errors.field_exists": "A field with this key already exists.",
+    "errors.field_label": "A field needs a label.",
+    "errors.field_choices": "A choice field needs at least one choice.",
+    "errors.field_value": "This value does not fit the field.",
+    "errors.field_unknown": "There is no such field.",
+    "errors.task_title": "A task needs a title.",
+    "errors.task_snooze": "Choose when the task is due again.",
 }

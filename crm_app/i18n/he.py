@@ -669,4 +669,11 @@ MESSAGES: dict[str, str] = {
     "pipeline.callback_exists": "לשיחה כבר יש משימת חזרה",
     "pipeline.callback_task": "משימת חזרה ל-{when}",
     "tasks.callback_title": "לחזור אל {name}",
+    "errors.field_exists": "כבר קיים שדה עם המפתח הזה.",
+    "errors.field_label": "לשדה צריך שם.",
+    "errors.field_choices": "לשדה בחירה צריך לפחות אפשרות אחת.",
+    "errors.field_value": "הערך לא מתאים לשדה.",
+    "errors.field_unknown": "אין שדה כזה.",
+    "errors.task_title": "למשימה צריך כותרת.",
+    "errors.task_snooze": "בחרו מתי המשימה תחזור.",
 }

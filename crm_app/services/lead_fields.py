@@ -63,7 +63,7 @@ def create_field(session: Session, *, principal: Principal, new: FieldInput) -> 
     existing = list_fields(session, business_id=principal.business_id)
     field = _validated(new, taken={f.key for f in existing})
     if len(existing) >= MAX_FIELDS:
-        raise InvalidInput(f"at most {MAX_FIELDS} fields", field="key")
+        raise Conflict(f"the business has {MAX_FIELDS} fields, the most it may have")
     if field.key in {f.key for f in existing}:
         raise Conflict("a field with this key exists", key="errors.field_exists")
     field.business_id = principal.business_id

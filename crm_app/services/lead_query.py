@@ -33,6 +33,8 @@ SORTS = ("created_at", "updated_at", "name", "status", "source")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
 _MIDDLE_MIN_DIGITS = 5  # "0" and four more: what a bare fragment ("4567") needs anyway
 _ROW_ID = re.compile(r"^[0-9]{1,19}$")
+CUSTOM_PREFIX = "f."  # a list filter on a field of the business's own: ``f.x-branch=North``
+_CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class LeadFilters:
     created_to: date | None = None
     sort: str = "-created_at"
     ids: tuple[int, ...] = ()  # an explicit selection (bulk actions, export)
+    # Fields of the business's own: (key, value) pairs the lead's value must equal.
+    custom: tuple[tuple[str, str], ...] = ()
 
     @property
     def sort_key(self) -> str:
@@ -69,6 +73,7 @@ class LeadFilters:
             "created_to": self.created_to.isoformat() if self.created_to else "",
             "sort": "" if self.sort == "-created_at" else self.sort,
             "ids": ",".join(str(i) for i in self.ids),
+            **{f"{CUSTOM_PREFIX}{key}": value for key, value in self.custom},
         }
         return {k: v for k, v in params.items() if v}
 
@@ -121,7 +126,20 @@ def parse_filters(params: dict[str, str]) -> LeadFilters:
         created_to=parse_date(params.get("created_to"), "created_to"),
         sort=sort,
         ids=tuple(int(i) for i in ids),
+        custom=custom_filters(params),
     )
+
+
+def custom_filters(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """``f.<key>=<value>`` parameters: a field of the business's own equal to a value."""
+    found = []
+    for name, value in sorted(params.items()):
+        key = name[len(CUSTOM_PREFIX) :]
+        if name.startswith(CUSTOM_PREFIX) and value.strip():
+            if not _CUSTOM_KEY.match(key):
+                raise InvalidInput(f"{name} is not a field's filter", name)
+            found.append((key, value.strip()[:200]))
+    return tuple(found[:10])
 
 
 def escape_like(text: str) -> str:
@@ -190,6 +208,8 @@ def conditions(principal: Principal, filters: LeadFilters) -> list[ColumnElement
         where.append(col(Lead.created_at) < end)
     if filters.ids:
         where.append(col(Lead.id).in_(filters.ids))
+    for key, value in filters.custom:
+        where.append(col(Lead.custom_fields)[key].as_string() == value)
     return where
 
 
@@ -219,6 +239,11 @@ ROW_COLUMNS: tuple[Any, ...] = (
     col(Lead.created_at),
     col(Lead.updated_at),
     col(Lead.last_contact_at),
+    col(Lead.reason),
+    col(Lead.service),
+    col(Lead.urgency),
+    col(Lead.custom_fields),
+    col(Lead.suggestions),
     col(LeadStatus.key).label("status_key"),
     col(LeadStatus.label_he).label("status_he"),
     col(LeadStatus.label_en).label("status_en"),

@@ -34,6 +34,8 @@ PAGE = 50
 def _check_text(text: str) -> str:
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"a note has at most {MAX_TEXT} characters", field="text")
+    if "\x00" in text:
+        raise InvalidInput("a note cannot hold a NUL character", field="text")
     return text.strip()
 
 

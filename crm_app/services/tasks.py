@@ -127,7 +127,7 @@ def get_task(session: Session, *, principal: Principal, task_id: int) -> Task:
 def update_task(
     session: Session, *, principal: Principal, task_id: int, changes: TaskChanges
 ) -> Task:
-    """Edit, finish, reopen or snooze a task (snoozing needs a later due time).
+    """Edit, finish, reopen or snooze a task (snoozing moves its due time in the same change).
 
     Raises:
         InvalidInput: an unknown state, a snooze without a new due time, a bad assignee.
@@ -156,9 +156,9 @@ def update_task(
 def _set_state(task: Task, state: str, *, moved: bool) -> None:
     if state not in {s.value for s in TaskState}:
         raise InvalidInput(f"unknown state {state!r}", field="state")
-    if state == TaskState.SNOOZED and not (moved and task.due_at > utcnow()):
+    if state == TaskState.SNOOZED and not moved:
         raise InvalidInput(
-            "snoozing needs a later due time", field="due_at", key="errors.task_snooze"
+            "snoozing needs the time it is due again", field="due_at", key="errors.task_snooze"
         )
     task.state = state
     task.done_at = utcnow() if state == TaskState.DONE else None

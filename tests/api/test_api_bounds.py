@@ -203,3 +203,30 @@ def test_a_path_no_route_takes_is_a_json_404(client: TestClient) -> None:
     response = client.get("/api/v1/tokens/a%0Ab")  # a newline: not even the API's mount matches
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_nul_character_in_a_body_is_a_422_naming_the_field_and_changes_nothing(
+    client: TestClient,
+) -> None:
+    tenant = make_tenant()
+    auth = headers_for(tenant, "agent")
+    lead = make_lead(tenant, name="דנה")
+
+    patched = client.patch(f"/api/v1/leads/{lead.id}", json={"name": "a\x00b"}, headers=auth)
+    assert patched.status_code == 422, patched.text
+    assert "name holds a NUL character" in patched.json()["error"]["message"]
+    custom = client.patch(
+        f"/api/v1/leads/{lead.id}", json={"custom_fields": {"x\x00": "1"}}, headers=auth
+    )
+    assert custom.status_code == 422
+    note = client.post(f"/api/v1/leads/{lead.id}/notes", data={"text": "a\x00b"}, headers=auth)
+    assert note.status_code == 422
+    task = client.post(
+        "/api/v1/tasks",
+        json={"title": "call\x00", "due_at": "2026-12-03T10:00:00+02:00"},
+        headers=auth,
+    )
+    assert task.status_code == 422
+    after = client.get(f"/api/v1/leads/{lead.id}", headers=auth).json()
+    assert after["name"] == "דנה" and after["custom_fields"] == {}
+    assert client.get(f"/api/v1/leads/{lead.id}/notes", headers=auth).json() == []

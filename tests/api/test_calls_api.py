@@ -170,7 +170,9 @@ def test_only_owners_and_admins_rerun_failed_steps(
         use_queue(previous)
     assert response.status_code == expected, response.text
     if expected == 202:
-        assert response.json() == {"steps": ["summarize", "note", "status"]}
+        assert response.json() == {
+            "steps": ["summarize", "extract", "note", "fill", "status", "callback"]
+        }
         assert queue.runs == [call.id]
     else:
         assert queue.runs == []
