@@ -20,6 +20,7 @@ from crm_app.pages.leads import leads_page
 from crm_app.pages.login import login_page
 from crm_app.pages.password import password_page
 from crm_app.pages.settings import settings_page
+from crm_app.pages.tasks import tasks_page
 from crm_app.state import socket
 from crm_app.state.calls import CallsState, CallViewState
 from crm_app.state.dashboard import DashboardState
@@ -32,6 +33,7 @@ from crm_app.state.notes import NotesState
 from crm_app.state.password_link import PasswordLinkState
 from crm_app.state.session import SessionState
 from crm_app.state.settings import SettingsState
+from crm_app.state.tasks import LeadTasksState, TasksState
 from crm_app.state.uploads import upload_endpoint
 from voice_bridge.app import create_bridge
 
@@ -94,10 +96,11 @@ app.add_page(
     route="/leads/[id]",
     title="Lead · CRM",
     # A call left open on /calls is not this lead's: its Calls tab starts closed.
-    on_load=[LeadState.load, NotesState.load_notes, CallViewState.close],
+    on_load=[LeadState.load, NotesState.load_notes, LeadTasksState.load_tasks, CallViewState.close],
 )
 app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=CallsState.load)
 app.add_page(calls_page, route="/calls/[id]", title="Call · CRM", on_load=CallsState.load)
+app.add_page(tasks_page, route="/tasks", title="Tasks · CRM", on_load=TasksState.load)
 app.add_page(
     dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load
 )

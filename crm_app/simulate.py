@@ -21,7 +21,9 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from starlette.applications import Starlette
@@ -54,14 +56,31 @@ GREETING = {
 }
 SCRIPT = {
     "he": (
-        "שלום, אני רוצה לקבוע תור לבדיקה",
+        "שלום, כאן דנה לוי. אני רוצה לקבוע תור לבדיקה, תחזרו אליי מחר בעשר",
         "בשמחה, רשמתי את הבקשה ונחזור אליך עם מועד. תודה ולהתראות",
     ),
     "en": (
-        "Hello, I would like to book an appointment",
+        "Hello, this is Dana Levi. I would like to book a check-up, call me back tomorrow at ten",
         "Happy to help. We will call you back with a time. Goodbye",
     ),
 }
+# What the summary model reads out of that conversation (its structured output).
+HEARD = {
+    "he": {"name": "דנה לוי", "reason": "קביעת תור לבדיקה"},
+    "en": {"name": "Dana Levi", "reason": "Booking a check-up"},
+}
+
+
+def heard_fields(locale: str, timezone: str, now: datetime | None = None) -> dict[str, object]:
+    """The lead fields the script tells: a name, a reason, and a callback tomorrow at ten."""
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone))
+    tomorrow = local.date() + timedelta(days=1)
+    return {
+        **HEARD[locale],
+        "wants_callback": True,
+        "resolved": False,
+        "callback_time": f"{tomorrow.isoformat()}T10:00",
+    }
 
 
 @dataclass(frozen=True)
@@ -127,6 +146,7 @@ async def simulate(
     http = FakeOpenAIHttp(
         scripts={"caller": [caller_text], "agent": [greeting, agent_text]},
         default_text=caller_text,
+        extraction=heard_fields(locale, business.timezone),
     )
     try:
         async with serve(rest.app()) as rest_url, serve(http.app()) as http_url:

@@ -208,10 +208,21 @@ def call_detail(on_close: rx.EventHandler | None = None) -> rx.Component:
                     rx.spacer(),
                     rx.cond(
                         call["lead_id"] != 0,
-                        rx.link(
-                            t("calls.detail.open_lead"),
-                            href="/leads/" + call["lead_id"].to_string(),
-                            id="call-open-lead",
+                        rx.hstack(
+                            rx.button(
+                                rx.icon("list-plus", size=14),
+                                t("tasks.follow_up"),
+                                size="1",
+                                variant="soft",
+                                on_click=CallViewState.follow_up,
+                                id="call-follow-up",
+                            ),
+                            rx.link(
+                                t("calls.detail.open_lead"),
+                                href="/leads/" + call["lead_id"].to_string(),
+                                id="call-open-lead",
+                            ),
+                            align="center",
                         ),
                     ),
                     rx.icon_button(

@@ -12,6 +12,7 @@ from crm_app.state.session import SessionState
 NAV_ITEMS = (
     ("/leads", "nav.leads", "users", "nav-leads"),
     ("/calls", "nav.calls", "phone", "nav-calls"),
+    ("/tasks", "nav.tasks", "list-checks", "nav-tasks"),
     ("/dashboard", "nav.dashboard", "layout-dashboard", "nav-dashboard"),
     ("/settings", "nav.settings", "settings", "nav-settings"),
 )

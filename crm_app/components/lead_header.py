@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.i18n import ltr, t
+from crm_app.components.lead_details import call_inputs
 from crm_app.state.lead import LeadState
 
 
@@ -104,6 +105,7 @@ def edit_dialog() -> rx.Component:
             _edit_input("leads.col.phone", "phone", "phone_e164", dir="ltr"),
             _edit_input("leads.col.email", "email", dir="ltr"),
             _edit_input("lead.city", "city"),
+            *call_inputs(),
             rx.text(t("leads.col.source"), size="2", weight="medium"),
             source,
             rx.text(t("leads.col.owner"), size="2", weight="medium"),

@@ -1,4 +1,4 @@
-"""The lead page's tabs: Activity, Notes, Calls, Files, Appointments."""
+"""The lead page's tabs: Activity, Notes, Calls, Tasks, Files, Appointments."""
 
 from __future__ import annotations
 
@@ -137,15 +137,16 @@ def notes_tab() -> rx.Component:
 def lead_tabs(
     notes: rx.Component | None = None,
     files: rx.Component | None = None,
+    tasks: rx.Component | None = None,
     quick_add: rx.Component | None = None,
     on_change: rx.EventHandler | None = None,
 ) -> rx.Component:
-    """The tab strip; the notes feature supplies its Notes and Files panels and quick-add."""
+    """The tab strip; the notes and tasks features supply their panels and quick-add."""
     return rx.tabs.root(
         rx.tabs.list(
             *[
                 rx.tabs.trigger(t(f"lead.tab.{name}"), value=name, id=f"tab-{name}")
-                for name in ("activity", "notes", "calls", "files", "appointments")
+                for name in ("activity", "notes", "calls", "tasks", "files", "appointments")
             ],
             overflow_x="auto",  # a phone scrolls the tab strip, never the page
             overflow_y="hidden",
@@ -154,6 +155,7 @@ def lead_tabs(
         rx.tabs.content(activity_tab(quick_add), value="activity", padding_top="1em"),
         rx.tabs.content(notes or notes_tab(), value="notes", padding_top="1em"),
         rx.tabs.content(calls_tab(), value="calls", padding_top="1em"),
+        rx.tabs.content(tasks or rx.fragment(), value="tasks", padding_top="1em"),
         rx.tabs.content(files or rx.fragment(), value="files", padding_top="1em"),
         rx.tabs.content(appointments_tab(), value="appointments", padding_top="1em"),
         value=LeadState.tab,

@@ -6,11 +6,33 @@ import reflex as rx
 
 from crm_app.components.i18n import t
 from crm_app.components.layout import page_frame
+from crm_app.components.lead_details import details_card
 from crm_app.components.lead_header import lead_header, navigation
 from crm_app.components.lead_tabs import lead_tabs
 from crm_app.components.notes import composer, files_panel, notes_panel
+from crm_app.components.tasks import task_form, task_item
 from crm_app.state.lead import LeadState
 from crm_app.state.notes import NotesState
+from crm_app.state.tasks import LeadTasksState
+
+
+def lead_tasks_panel() -> rx.Component:
+    """The lead's tasks, and a form that adds one about the lead."""
+    return rx.vstack(
+        task_form(LeadTasksState.add_for_lead, LeadTasksState.task_error),
+        rx.cond(
+            LeadTasksState.lead_tasks.length() > 0,
+            rx.vstack(
+                rx.foreach(LeadTasksState.lead_tasks, lambda r: task_item(LeadTasksState, r)),
+                width="100%",
+                spacing="0",
+            ),
+            rx.text(t("tasks.none_for_lead"), color_scheme="gray", size="2"),
+        ),
+        width="100%",
+        spacing="3",
+        id="lead-tasks",
+    )
 
 
 def lead_page() -> rx.Component:
@@ -21,9 +43,11 @@ def lead_page() -> rx.Component:
                 LeadState.found,
                 rx.vstack(
                     lead_header(),
+                    details_card(),
                     lead_tabs(
                         notes=notes_panel(),
                         files=files_panel(),
+                        tasks=lead_tasks_panel(),
                         quick_add=composer(),
                         on_change=NotesState.open_tab,
                     ),

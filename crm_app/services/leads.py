@@ -12,7 +12,7 @@ from crm_app.services import audit, lead_fields
 from crm_app.services.accounts import normalize_email
 from crm_app.services.auth import Principal
 from crm_app.services.errors import Conflict, InvalidInput, NotFound
-from crm_app.services.lead_fill import URGENCIES, person_edited
+from crm_app.services.lead_fill import URGENCIES, current_value, person_edited
 from crm_app.services.phones import normalize_phone, phone_digits
 from crm_app.services.statuses import default_status, get_status
 
@@ -151,6 +151,7 @@ def update_lead(
     """
     lead = get_lead(session, principal=principal, lead_id=lead_id)
     before = {"name": lead.name, "phone": lead.phone_e164, "email": lead.email}
+    fillable = {key: current_value(lead, key) for key in changes.edited()}
     if changes.name is not None:
         lead.name = _clean_name(changes.name)
     if changes.phone is not None:
@@ -170,6 +171,8 @@ def update_lead(
     if changes.city is not None:
         lead.city = changes.city.strip()[:100]
     _update_call_fields(session, lead, changes)
+    # What the person changed is theirs now (saving a form unchanged claims nothing).
+    person_edited(lead, {k for k, v in fillable.items() if current_value(lead, k) != v})
     if changes.source is not None:
         lead.source = changes.source.value
     if changes.clear_owner:
@@ -193,7 +196,7 @@ def update_lead(
 
 
 def _update_call_fields(session: Session, lead: Lead, changes: LeadChanges) -> None:
-    """What a caller wants, and the business's own fields; a person's edit makes them theirs."""
+    """What a caller wants, and the business's own fields."""
     if changes.reason is not None:
         lead.reason = changes.reason.strip()[:500]
     if changes.service is not None:
@@ -205,7 +208,6 @@ def _update_call_fields(session: Session, lead: Lead, changes: LeadChanges) -> N
     if changes.custom:
         fields = lead_fields.list_fields(session, business_id=lead.business_id)
         lead.custom_fields = lead_fields.merged_values(fields, lead.custom_fields, changes.custom)
-    person_edited(lead, changes.edited())
 
 
 def change_status(

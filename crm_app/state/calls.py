@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import reflex as rx
@@ -17,7 +18,7 @@ from reflex.event import EventSpec
 from crm_app.db import unit_of_work
 from crm_app.jobs.queue import enqueue_pipeline
 from crm_app.models import Lead
-from crm_app.services import call_query, calls, statuses
+from crm_app.services import call_query, calls, statuses, tasks
 from crm_app.services.auth import Principal
 from crm_app.services.call_pipeline import reset_failed
 from crm_app.services.errors import DomainError, NotFound
@@ -35,6 +36,7 @@ from crm_app.state.call_views import (
 from crm_app.state.days import day_from_input
 from crm_app.state.guard import principal_for_key
 from crm_app.state.session import SESSION_KEY, SessionState
+from crm_app.state.task_views import snoozed_until
 
 PAGE_SIZE = 25
 ALL = "all"  # "no filter" (Radix selects cannot hold an empty value)
@@ -336,6 +338,20 @@ class CallViewState(SessionState):
     def close(self) -> None:
         """Hide the panel."""
         self.call, self.transcript, self.steps, self.notice = CallDetail(), [], [], ""
+
+    @rx.event
+    def follow_up(self) -> Any:
+        """One click: a task for me to call the caller back in an hour."""
+        principal, call = self._me(), self.call
+        if not call.lead_id:
+            return None
+        title = self._t("tasks.callback_title", name=call.lead_name or call.caller)
+        due = snoozed_until("hour", timezone=principal.timezone)
+        with unit_of_work() as session:
+            tasks.create_task(
+                session, principal=principal, title=title, due_at=due, lead_id=call.lead_id
+            )
+        return rx.toast.success(self._t("tasks.added"))
 
     @rx.event
     def set_speed(self, value: str) -> EventSpec | None:

@@ -15,18 +15,36 @@ from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.i18n.formats import local_datetime
 from crm_app.models import Lead, LeadSource
-from crm_app.services import appointments, calls, lead_query, leads, statuses, timeline
+from crm_app.services import (
+    appointments,
+    calls,
+    lead_fields,
+    lead_fill,
+    lead_query,
+    leads,
+    statuses,
+    timeline,
+)
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError, NotFound
 from crm_app.services.leads import LeadChanges
 from crm_app.services.phones import display_phone
 from crm_app.state.call_views import CallRow, call_list_row
+from crm_app.state.lead_details import (
+    DetailRow,
+    FieldInput,
+    SuggestionRow,
+    custom_changes,
+    detail_rows,
+    field_inputs,
+    suggestion_rows,
+)
 from crm_app.state.lead_views import AppointmentRow, TimelineRow, appointment_row, timeline_row
 from crm_app.state.leads import Choice, StatusOption, owner_choices, status_options
 from crm_app.state.session import SessionState
 
 _LEAD_PATH = re.compile(r"^/leads/(\d+)/?$")
-TABS = ("activity", "notes", "calls", "files", "appointments")
+TABS = ("activity", "notes", "calls", "tasks", "files", "appointments")
 DEFAULT_TAB = TABS[0]
 # Puts ?tab= in the address without a navigation (no reload, no new history entry).
 _TAB_IN_URL = (
@@ -64,6 +82,9 @@ class LeadView:
     source: str = ""
     source_label: str = ""
     created: str = ""
+    reason: str = ""
+    service: str = ""
+    urgency: str = ""
 
 
 class LeadState(SessionState):
@@ -86,6 +107,9 @@ class LeadState(SessionState):
     reason_open: bool = False
     edit_open: bool = False
     edit_error: str = ""
+    details: list[DetailRow] = []
+    suggestions: list[SuggestionRow] = []
+    field_inputs: list[FieldInput] = []
 
     def _lead_id_from_url(self) -> int | None:
         match = _LEAD_PATH.match(self.router.url.path)
@@ -145,7 +169,14 @@ class LeadState(SessionState):
             source=lead.source,
             source_label=translate(f"source.{lead.source}", self.locale),
             created=local_datetime(lead.created_at, principal.timezone),
+            reason=lead.reason,
+            service=lead.service,
+            urgency=lead.urgency or "none",
         )
+        fields = lead_fields.list_fields(session, business_id=principal.business_id)
+        self.details = detail_rows(lead, fields, self.locale)
+        self.suggestions = suggestion_rows(lead, fields, self.locale)
+        self.field_inputs = field_inputs(lead, fields, self.locale)
         self.status_options = status_options(
             statuses.list_statuses(session, business_id=principal.business_id), self.locale
         )
@@ -223,6 +254,10 @@ class LeadState(SessionState):
             phone=form.get("phone", ""),
             email=form.get("email", ""),
             city=form.get("city", ""),
+            reason=form.get("reason", ""),
+            service=form.get("service", ""),
+            urgency="" if form.get("urgency") in (None, "none") else form.get("urgency"),
+            custom=custom_changes(form, self.field_inputs),
             source=LeadSource(form.get("source") or "manual"),
             owner_id=None if owner == "none" else int(owner),
             clear_owner=owner == "none",
@@ -238,3 +273,14 @@ class LeadState(SessionState):
         self.edit_open = False
         self._refresh(principal, self.lead_id)
         return rx.toast.success(self._t("lead.saved"))
+
+    @rx.event
+    def resolve_suggestion(self, key: str, accept: bool) -> Any:
+        """Take the AI's value for a field, or dismiss it."""
+        principal = self._me()
+        with unit_of_work() as session:
+            lead_fill.resolve_suggestion(
+                session, principal=principal, lead_id=self.lead_id, key=key, accept=accept
+            )
+        self._refresh(principal, self.lead_id)
+        return rx.toast.success(self._t("lead.suggestion_taken" if accept else "lead.dismissed"))

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from crm_app.db import unit_of_work
 from crm_app.models import Call
 from crm_app.services.call_pipeline import STEPS
+from crm_app.simulate import SCRIPT
 from tests.conftest import ROOT
 from tests.e2e.conftest import open_tab, sign_in
 from tests.factories import PASSWORD, make_call, make_lead, make_tenant, unique_mobile
@@ -83,7 +84,7 @@ def test_a_simulated_call_on_its_lead_has_a_playable_recording_transcript_and_su
     expect(turns).to_have_count(3)
     for i, speaker in enumerate(("agent", "caller", "agent")):
         expect(turns.nth(i)).to_have_attribute("data-speaker", speaker)
-    expect(turns.nth(1)).to_contain_text("שלום, אני רוצה לקבוע תור לבדיקה")
+    expect(turns.nth(1)).to_contain_text(SCRIPT["he"][0])
     # The recording plays from the authenticated route, and seeks (Range).
     facts = page.evaluate(AUDIO_FACTS)
     assert facts["duration"] == pytest.approx(call.audio_duration_sec, abs=0.1)
@@ -91,7 +92,7 @@ def test_a_simulated_call_on_its_lead_has_a_playable_recording_transcript_and_su
     page.click("#call-speed")
     page.get_by_role("option", name="1.5×").click()
     page.wait_for_function("document.getElementById('call-audio').playbackRate === 1.5")
-    expect(page.locator("[data-testid=pipeline-step][data-state=done]")).to_have_count(6)
+    expect(page.locator("[data-testid=pipeline-step][data-state=done]")).to_have_count(len(STEPS))
 
 
 def test_the_calls_page_finds_a_call_by_phone_and_opens_it(page: Page, server: LiveServer) -> None:
@@ -138,5 +139,5 @@ def test_the_open_call_shows_its_post_call_steps_as_they_finish(
         row.pipeline = {"state": "done", "steps": steps}
         session.add(row)
     expect(page.locator("#call-summary")).to_have_text("דנה ביקשה לקבוע תור.")
-    expect(page.locator("[data-testid=pipeline-step][data-state=done]")).to_have_count(6)
+    expect(page.locator("[data-testid=pipeline-step][data-state=done]")).to_have_count(len(STEPS))
     expect(page.locator("[data-testid=pipeline-step]").first).to_contain_text("אין הקלטה")

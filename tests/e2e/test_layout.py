@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
 from crm_app.db import unit_of_work
-from crm_app.models import Lead
+from crm_app.models import Lead, Task, utcnow
 from tests.e2e.conftest import TIMEOUT_MS, sign_in
 from tests.factories import PASSWORD, Tenant, make_call, make_lead, make_tenant
 from tests.live import LiveServer
@@ -71,9 +72,32 @@ def tenants() -> dict[str, Tenant]:
         tenant = make_tenant(name="מרפאת שיניים" if lang == "he" else "Bright Smile", locale=lang)
         lead = make_lead(tenant, name=LEAD_NAME[lang], phone="+972501205600")
         make_lead(tenant, name="Adam Smith" if lang == "en" else "אדם סמית", phone="+972541234567")
-        make_call(tenant, lead, summary="סיכום שיחה" if lang == "he" else "A short call")
+        call = make_call(tenant, lead, summary="סיכום שיחה" if lang == "he" else "A short call")
+        _work_on(tenant, lead, call.id or 0, lang)
         made[lang] = tenant
     return made
+
+
+def _work_on(tenant: Tenant, lead: Lead, call_id: int, lang: str) -> None:
+    """What a call leaves on a lead: details, a suggestion, and a callback task."""
+    with unit_of_work() as session:
+        found = session.get(Lead, lead.id)
+        assert found is not None
+        found.reason = "בדיקה שנתית ושאלה על מחיר" if lang == "he" else "A yearly check-up"
+        found.urgency = "high"
+        found.suggestions = {"name": {"value": "Dana Levi", "call_id": call_id}}
+        session.add(found)
+        session.add(
+            Task(
+                business_id=tenant.id,
+                title="לחזור אל דנה" if lang == "he" else "Call Dana back",
+                due_at=utcnow() + timedelta(hours=2),
+                kind="callback",
+                assignee_id=tenant.owner.id,
+                lead_id=lead.id,
+                call_id=call_id,
+            )
+        )
 
 
 def _shown(page: Page, text: str) -> Any:
@@ -91,6 +115,7 @@ def _pages(tenant: Tenant, lang: str) -> Iterator[tuple[str, str, Any]]:
     yield "leads", "/leads", lambda p: expect(_shown(p, name)).to_be_visible()
     yield "lead", f"/leads/{lead.id}", lambda p: expect(p.locator("#tab-activity")).to_be_visible()
     yield "calls", "/calls", lambda p: expect(_shown(p, name)).to_be_visible()
+    yield "tasks", "/tasks", lambda p: expect(p.locator("[data-testid=task]").first).to_be_visible()
     yield "dashboard", "/dashboard", lambda p: expect(p.locator("h1").first).to_be_visible()
     for section in ("profile", "business", "agent", "team", "tokens", "audit", "statuses"):
         yield (

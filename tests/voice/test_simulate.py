@@ -13,9 +13,11 @@ from sqlmodel import select
 
 from crm_app.__main__ import main
 from crm_app.db import unit_of_work
-from crm_app.models import Call, Note
+from crm_app.jobs.follow_up import callback_due
+from crm_app.models import Business, Call, Lead, Note, Task, utcnow
 from crm_app.services import storage
-from crm_app.simulate import simulate
+from crm_app.services.agent_time import OpeningHours
+from crm_app.simulate import HEARD, SCRIPT, heard_fields, simulate
 from tests.conftest import Database
 from tests.factories import Tenant, make_tenant
 from voice_bridge.testing.audio import clip
@@ -65,7 +67,7 @@ def test_simulate_call_puts_a_call_with_its_transcript_on_the_lead(
     # The realtime transcript, as the bridge heard it.
     assert [u["speaker"] for u in call.realtime_transcript] == ["agent", "caller", "agent"]
     assert call.realtime_transcript[0]["text"].startswith("שלום, כאן העוזרת")  # the greeting
-    assert call.realtime_transcript[1]["text"] == "שלום, אני רוצה לקבוע תור לבדיקה"
+    assert call.realtime_transcript[1]["text"] == SCRIPT["he"][0]
     # The recording, fetched from the fake Twilio, measured from its own bytes.
     assert call.recording_status == "completed" and call.recording_storage_key
     stored = storage.path_for(call.recording_storage_key)
@@ -75,7 +77,7 @@ def test_simulate_call_puts_a_call_with_its_transcript_on_the_lead(
     # The recording's transcript: both speakers, in order, with times.
     assert call.transcript_source == "recording"
     assert [u["speaker"] for u in call.transcript] == ["agent", "caller", "agent"]
-    assert call.transcript[1]["text"] == "שלום, אני רוצה לקבוע תור לבדיקה"
+    assert call.transcript[1]["text"] == SCRIPT["he"][0]
     starts = [u["start_ms"] for u in call.transcript]
     assert starts == sorted(starts) and call.transcript[2]["end_ms"] > 2000
     # The summary and its one note on the lead.
@@ -84,6 +86,18 @@ def test_simulate_call_puts_a_call_with_its_transcript_on_the_lead(
         ("call_summary", call.lead_id, call.summary)
     ]
     assert call.pipeline["state"] == "done"
+    # The lead is ready to work: the caller's name and reason, and a callback when asked.
+    with unit_of_work() as session:
+        lead = session.get(Lead, call.lead_id)
+        [task] = session.exec(select(Task).where(Task.call_id == call.id)).all()
+        business = session.get(Business, voice_tenant.id)
+    assert lead is not None and business is not None
+    assert (lead.name, lead.reason) == (HEARD["he"]["name"], HEARD["he"]["reason"])
+    asked = heard_fields("he", business.timezone)["callback_time"]
+    opening = OpeningHours.of(business.business_hours, business.closed_dates)
+    due = callback_due(asked, now=utcnow(), timezone=business.timezone, opening=opening)
+    assert task.kind == "callback" and task.due_at == due
+    assert task.assignee_id == voice_tenant.owner.id  # the lead has no owner: an owner
 
 
 async def test_simulated_call_lands_for_an_english_business(db: Database) -> None:
@@ -108,7 +122,7 @@ async def test_simulated_call_lands_for_an_english_business(db: Database) -> Non
         ("agent", False),
     ]
     assert realtime[0]["text"].startswith("Hello, this is the digital assistant")
-    assert realtime[1]["text"] == "Hello, I would like to book an appointment"
+    assert realtime[1]["text"] == SCRIPT["en"][0]
     assert realtime[2]["text"].endswith("Goodbye")
     # Each line was heard as it was said, the same lines the call keeps.
     assert heard == [(simulated.call_id, line) for line in realtime]
