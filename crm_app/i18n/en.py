@@ -739,4 +739,21 @@ MESSAGES: dict[str, str] = {
     "tasks.state.snoozed": "Snoozed",
     "tasks.follow_up": "Call-back task",
     "errors.task_due": "Choose a due date.",
+    "calls.step.alert": "Alerts",
+    "pipeline.no_alert": "nobody to alert",
+    "pipeline.alerted": "{count} alerts sent",
+    "alerts.new_lead": "New lead from a call: {name}",
+    "alerts.missed_call": "Missed call from {name}",
+    "alerts.task_due": "Task due: {name}",
+    "alerts.assigned": "Lead assigned to you: {name}",
+    "alerts.assigned_task": "Task assigned to you: {name}",
+    "alerts.assigned_leads": "{name} leads assigned to you",
+    "alerts.mail_body": (
+        "{title}\n\nOpen it: {url}\n\nYou get this e-mail because you chose these alerts "
+        "in your profile."
+    ),
+    "alerts.title": "Alerts",
+    "alerts.none": "No alerts yet.",
+    "alerts.mark_all": "Mark all read",
+    "alerts.unread": "{count} unread",
 }

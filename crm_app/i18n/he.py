@@ -721,4 +721,20 @@ MESSAGES: dict[str, str] = {
     "tasks.state.snoozed": "נדחתה",
     "tasks.follow_up": "משימת חזרה",
     "errors.task_due": "בחרו תאריך יעד.",
+    "calls.step.alert": "התראות",
+    "pipeline.no_alert": "אין את מי להתריע",
+    "pipeline.alerted": "נשלחו {count} התראות",
+    "alerts.new_lead": "ליד חדש משיחה: {name}",
+    "alerts.missed_call": "שיחה שלא נענתה מ-{name}",
+    "alerts.task_due": "הגיע מועד משימה: {name}",
+    "alerts.assigned": "ליד הועבר אליך: {name}",
+    "alerts.assigned_task": "משימה הועברה אליך: {name}",
+    "alerts.assigned_leads": "{name} לידים הועברו אליך",
+    "alerts.mail_body": (
+        "{title}\n\nלפתיחה: {url}\n\nקיבלת הודעה זו כי בחרת בהתראות האלה בפרופיל שלך."
+    ),
+    "alerts.title": "התראות",
+    "alerts.none": "אין עדיין התראות.",
+    "alerts.mark_all": "סימון הכול כנקרא",
+    "alerts.unread": "{count} שלא נקראו",
 }

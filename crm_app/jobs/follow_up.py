@@ -1,11 +1,12 @@
-"""The steps after the summary: read the lead's fields, fill the lead, ask for a callback.
+"""The steps after the summary: read the lead's fields, fill it, ask for a callback, alert.
 
 ``extract`` asks the summary model for the fields the business collects
 (structured output, validated); ``fill`` writes them on the lead by the
 no-overwrite rule of :mod:`crm_app.services.lead_fill`; ``callback`` gives
 the lead's owner (or the business's default assignee) a "call back" task when
 the caller asked for one or did not get what they called for, due when they
-asked, moved into the business's opening hours.
+asked, moved into the business's opening hours; ``alert`` tells the business's
+managers and the lead's owner of a new lead or a missed call.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.jobs import extraction
 from crm_app.jobs.errors import StepSkipped, say
 from crm_app.jobs.run import Done, Run
-from crm_app.models import Call, CallDirection, Lead, utcnow
-from crm_app.services import agent, lead_fields, lead_fill, tasks
+from crm_app.models import AlertKind, Call, CallDirection, Lead, LeadSource, Task, utcnow
+from crm_app.services import agent, alert_mail, lead_fields, lead_fill, notifications, tasks
 from crm_app.services.agent_time import OpeningHours
 
 CALL_FACTS = ("wants_callback", "resolved", "callback_time")
@@ -118,3 +119,52 @@ def callback(run: Run, call: Call) -> Done:
     if task is None:
         raise StepSkipped(say("pipeline.callback_exists"))
     return Done(say("pipeline.callback_task", when=f"{due:%Y-%m-%d %H:%M}"))
+
+
+def _alert_kinds(session: Session, call: Call, lead: Lead) -> list[AlertKind]:
+    kinds = []
+    earlier = session.exec(
+        select(func.count())
+        .select_from(Call)
+        .where(col(Call.lead_id) == lead.id, col(Call.id) < (call.id or 0))
+    ).one()
+    if lead.source == LeadSource.PHONE_AI.value and earlier == 0:
+        kinds.append(AlertKind.NEW_LEAD)
+    if call.direction == CallDirection.INBOUND.value and not call.transcript:
+        kinds.append(AlertKind.MISSED_CALL)
+    return kinds
+
+
+def alert(run: Run, call: Call) -> Done:
+    """Tell the managers and the lead's owner of a new lead or a missed call.
+
+    The callback task's assignee, when not among them, hears of the task instead.
+    """
+    if call.lead_id is None:
+        raise StepSkipped(say("pipeline.not_a_lead"))
+    with unit_of_work() as session:
+        lead = _locked_lead(session, call.lead_id)
+        kinds = _alert_kinds(session, call, lead)
+        people = notifications.managers(session, call.business_id) | (
+            {lead.owner_id} if lead.owner_id else set()
+        )
+        made = [
+            n
+            for kind in kinds
+            for n in notifications.notify(
+                session,
+                business_id=call.business_id,
+                user_ids=people,
+                kind=kind,
+                data=notifications.about_lead(lead, call_id=call.id),
+            )
+        ]
+        task = session.exec(
+            select(Task).where(col(Task.call_id) == call.id, col(Task.kind) == "callback")
+        ).first()
+        if task is not None and task.assignee_id not in people:
+            made += tasks.tell_assignee(session, None, task)
+    if not made:
+        raise StepSkipped(say("pipeline.no_alert"))
+    alert_mail.send_pending()  # a failed send waits for the minute's job
+    return Done(say("pipeline.alerted", count=len(made)))

@@ -254,4 +254,5 @@ STEP_FUNCTIONS: dict[str, Callable[[Run, Call], Done]] = {
     "fill": follow_up.fill,
     "status": _status,
     "callback": follow_up.callback,
+    "alert": follow_up.alert,
 }

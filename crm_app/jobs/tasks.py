@@ -1,12 +1,14 @@
 """The procrastinate tasks (Postgres): what ``python -m crm_app worker`` runs.
 
-Two tasks. ``crm:call_pipeline``: jobs of a call share a procrastinate
+Three tasks. ``crm:call_pipeline``: jobs of a call share a procrastinate
 ``lock``, so two runs of one call never overlap; a queueing lock keeps at
 most one waiting run per call and kind. The "final" run that goes on without
 a late recording is deferred at a lower priority, so a recording callback's
 run is never stuck behind it. ``crm:purge_exports`` runs every hour (a
 periodic task: the workers' periodic deferrer queues it once per tick, however
-many workers there are) and expires exports older than ``EXPORT_RETENTION_DAYS``.
+many workers there are) and expires exports older than ``EXPORT_RETENTION_DAYS``;
+``crm:alerts`` runs every minute: tasks that came due alert their assignees,
+and alert e-mails still waiting (a mail server that was down) are sent.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from datetime import UTC, datetime
 import procrastinate
 from sqlalchemy.engine import make_url
 
+from crm_app.db import unit_of_work
 from crm_app.jobs import config
 from crm_app.jobs.pipeline import run_pipeline
-from crm_app.services import export_jobs
+from crm_app.services import alert_mail, export_jobs, notifications
 
 QUEUE = "calls"
 MAINTENANCE_QUEUE = "maintenance"
 QUEUES = [QUEUE, MAINTENANCE_QUEUE]  # what a worker runs
 TASK = "crm:call_pipeline"
 PURGE_CRON = "17 * * * *"  # hourly
+ALERTS_CRON = "* * * * *"  # every minute
 RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=3)
 
 
@@ -36,6 +40,13 @@ def call_pipeline(call_id: int, final: bool = False) -> None:
 def purge_exports(timestamp: int) -> int:
     """Expire the exports that are older than ``EXPORT_RETENTION_DAYS`` (periodic)."""
     return export_jobs.expire_old(now=datetime.fromtimestamp(timestamp, UTC))
+
+
+def alerts(timestamp: int) -> int:
+    """Tell assignees of tasks that came due, and send the alert e-mails waiting (periodic)."""
+    with unit_of_work() as session:
+        notifications.alert_due_tasks(session, now=datetime.fromtimestamp(timestamp, UTC))
+    return alert_mail.send_pending()
 
 
 def conninfo(database_url: str) -> str:
@@ -55,6 +66,8 @@ def build_app(connector: procrastinate.BaseConnector) -> procrastinate.App:
     blueprint.task(name="call_pipeline", queue=QUEUE, retry=RETRY)(call_pipeline)
     purge = blueprint.task(name="purge_exports", queue=MAINTENANCE_QUEUE)(purge_exports)
     blueprint.periodic(cron=PURGE_CRON)(purge)
+    every_minute = blueprint.task(name="alerts", queue=MAINTENANCE_QUEUE)(alerts)
+    blueprint.periodic(cron=ALERTS_CRON)(every_minute)
     app = procrastinate.App(connector=connector)
     app.add_tasks_from(blueprint, namespace="crm")
     return app

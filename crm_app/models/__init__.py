@@ -32,9 +32,12 @@ from crm_app.models.lead import (
     LeadStatus,
     LeadStatusChange,
 )
+from crm_app.models.notification import ALL_KINDS, AlertKind, Notification
 from crm_app.models.task import Task, TaskKind, TaskState
 
 __all__ = [
+    "ALL_KINDS",
+    "AlertKind",
     "AgentRevision",
     "ApiToken",
     "Appointment",
@@ -53,6 +56,7 @@ __all__ = [
     "Note",
     "NoteDraft",
     "NoteKind",
+    "Notification",
     "PasswordLink",
     "Payment",
     "Role",

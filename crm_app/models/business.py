@@ -122,6 +122,15 @@ class User(SQLModel, table=True):
     locale: str = Field(default="he", max_length=5)
     is_active: bool = Field(default=True)
     is_demo: bool = Field(default=False)
+    # The alerts this user also gets by e-mail (AlertKind values).
+    email_alerts: list[str] = Field(
+        default_factory=lambda: ["new_lead", "missed_call", "task_due", "assigned"],
+        sa_column=sa.Column(
+            json_type(),
+            nullable=False,
+            server_default='["new_lead", "missed_call", "task_due", "assigned"]',
+        ),
+    )
     created_at: datetime = created_at_field()
 
 

@@ -51,5 +51,7 @@ class Task(SQLModel, table=True):
     call_id: int | None = Field(default=None, foreign_key="call.id", ondelete="SET NULL")
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When its assignee was told it is due (once per due time: a snooze clears it).
+    alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -35,6 +35,7 @@ STEPS = (
     "fill",
     "status",
     "callback",
+    "alert",
 )
 FINISHED = ("done", "skipped")
 Param = str | int

@@ -7,8 +7,17 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from crm_app.models import Business, Lead, LeadSource, LeadStatus, LeadStatusChange, User, utcnow
-from crm_app.services import audit, lead_fields
+from crm_app.models import (
+    AlertKind,
+    Business,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    LeadStatusChange,
+    User,
+    utcnow,
+)
+from crm_app.services import audit, lead_fields, notifications
 from crm_app.services.accounts import normalize_email
 from crm_app.services.auth import Principal
 from crm_app.services.errors import Conflict, InvalidInput, NotFound
@@ -177,9 +186,17 @@ def update_lead(
         lead.source = changes.source.value
     if changes.clear_owner:
         lead.owner_id = None
-    elif changes.owner_id is not None:
+    elif changes.owner_id is not None and changes.owner_id != lead.owner_id:
         check_owner(session, lead.business_id, changes.owner_id)
         lead.owner_id = changes.owner_id
+        if changes.owner_id != principal.user_id:
+            notifications.notify(
+                session,
+                business_id=lead.business_id,
+                user_ids={changes.owner_id},
+                kind=AlertKind.ASSIGNED,
+                data=notifications.about_lead(lead),
+            )
     lead.updated_at = utcnow()
     session.add(lead)
     audit.record(
@@ -296,6 +313,17 @@ def bulk_assign(
         entity="lead",
         details={"lead_ids": [lead.id for lead in leads], "owner_id": owner_id},
     )
+    if owner_id is not None and owner_id != principal.user_id and leads:
+        data = {"lead_ids": [lead.id for lead in leads], "count": len(leads)}
+        if len(leads) == 1:
+            data = notifications.about_lead(leads[0])
+        notifications.notify(
+            session,
+            business_id=principal.business_id,
+            user_ids={owner_id},
+            kind=AlertKind.ASSIGNED,
+            data=data,
+        )
     return len(leads)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -104,20 +105,25 @@ def _deliver(server: SmtpServer, message: EmailMessage, timeout: float) -> None:
 
 def send_link(mail: LinkMail) -> Outcome:
     """E-mail a password link: ``sent``, ``failed`` (logged, never raised) or ``off``."""
+    return send(lambda sender: link_message(mail, sender), what=mail.purpose)
+
+
+def send(build: Callable[[str], EmailMessage], *, what: str) -> Outcome:
+    """Build a message for the configured sender and send it: ``sent``, ``failed`` or ``off``.
+
+    ``what`` names the kind of mail in the log line (never the address or the text).
+    """
     settings = get_settings()
     server = parse_smtp_url(settings.smtp_url.get_secret_value())
     if server is None:
         return "off"
-    message = link_message(mail, _sender(settings))
+    message = build(_sender(settings))
     try:
         _deliver(server, message, settings.smtp_timeout_seconds)
     except (OSError, smtplib.SMTPException) as exc:
         logger.warning(
-            "mail not sent purpose=%s host=%s error=%s",
-            mail.purpose,
-            server.host,
-            type(exc).__name__,
+            "mail not sent purpose=%s host=%s error=%s", what, server.host, type(exc).__name__
         )
         return "failed"
-    logger.info("mail sent purpose=%s host=%s", mail.purpose, server.host)
+    logger.info("mail sent purpose=%s host=%s", what, server.host)
     return "sent"

@@ -13,8 +13,19 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from crm_app.models import Business, Lead, Role, Task, TaskKind, TaskState, User, utcnow
-from crm_app.services import audit
+from crm_app.models import (
+    AlertKind,
+    Business,
+    Lead,
+    Notification,
+    Role,
+    Task,
+    TaskKind,
+    TaskState,
+    User,
+    utcnow,
+)
+from crm_app.services import audit, notifications
 from crm_app.services.auth import Principal
 from crm_app.services.errors import InvalidInput, NotFound
 from crm_app.services.leads import check_owner, get_lead
@@ -99,7 +110,21 @@ def create_task(
     session.add(task)
     session.flush()
     _record(session, principal, task, "task.create", {"assignee_id": assignee})
+    tell_assignee(session, principal, task)
     return task
+
+
+def tell_assignee(session: Session, principal: Principal | None, task: Task) -> list[Notification]:
+    """An alert for a task given to someone other than whoever gave it."""
+    if task.assignee_id is None or (principal and task.assignee_id == principal.user_id):
+        return []
+    return notifications.notify(
+        session,
+        business_id=task.business_id,
+        user_ids={task.assignee_id},
+        kind=AlertKind.ASSIGNED,
+        data={"task_id": task.id, "title": task.title, "lead_id": task.lead_id},
+    )
 
 
 def _record(
@@ -139,17 +164,21 @@ def update_task(
         task.title = _title(changes.title)
     if changes.details is not None:
         task.details = changes.details.strip()[:4000]
+    reassigned = changes.assignee_id is not None and changes.assignee_id != task.assignee_id
     if changes.assignee_id is not None:
         check_owner(session, task.business_id, changes.assignee_id)
         task.assignee_id = changes.assignee_id
     if changes.due_at is not None:
         task.due_at = _due(changes.due_at)
+        task.alerted_at = None  # due again later: tell its assignee again then
     if changes.state is not None:
         _set_state(task, changes.state, moved=changes.due_at is not None)
     task.updated_at = utcnow()
     session.add(task)
     session.flush()
     _record(session, principal, task, "task.update", {"before": before, "state": task.state})
+    if reassigned:
+        tell_assignee(session, principal, task)
     return task
 
 
@@ -240,4 +269,4 @@ def create_callback(
     )
     session.add(task)
     session.flush()
-    return task
+    return task  # the pipeline's alert step tells the assignee

@@ -171,7 +171,7 @@ def test_only_owners_and_admins_rerun_failed_steps(
     assert response.status_code == expected, response.text
     if expected == 202:
         assert response.json() == {
-            "steps": ["summarize", "extract", "note", "fill", "status", "callback"]
+            "steps": ["summarize", "extract", "note", "fill", "status", "callback", "alert"]
         }
         assert queue.runs == [call.id]
     else:
