@@ -21,7 +21,8 @@ from crm_app.pages.login import login_page
 from crm_app.pages.password import password_page
 from crm_app.pages.settings import settings_page
 from crm_app.pages.tasks import tasks_page
-from crm_app.state import socket
+from crm_app.state import alert_push, socket
+from crm_app.state.bell import BellState
 from crm_app.state.calls import CallsState, CallViewState
 from crm_app.state.dashboard import DashboardState
 from crm_app.state.failures import on_backend_error
@@ -80,6 +81,7 @@ socket.install(app)
 BACKEND.router.routes.insert(0, Route("/_upload", upload_endpoint(lambda: app), methods=["POST"]))
 app.register_lifespan_task(migrate_on_start)
 app.register_lifespan_task(drain_calls_on_shutdown)
+app.register_lifespan_task(alert_push.listener(lambda: app, BellState))
 
 # The route table. Every page but /login and /password checks the session in its on_load.
 app.add_page(login_page, route="/login", title="Sign in · CRM", on_load=LoginState.load)

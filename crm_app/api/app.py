@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from crm_app.api import (
     agent,
+    alerts,
     business,
     calls,
     exports,
@@ -57,6 +58,7 @@ def create_api() -> FastAPI:
     api.include_router(team.router)
     api.include_router(fields.router)
     api.include_router(tasks.router)
+    api.include_router(alerts.router)
     return api
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.bell import bell
 from crm_app.components.direction import directed
 from crm_app.components.i18n import t
 from crm_app.components.native_form import native_form
@@ -121,6 +122,7 @@ def header() -> rx.Component:
             display=_DESKTOP_ONLY,
         ),
         rx.spacer(),
+        bell(),
         rx.hstack(
             rx.button(
                 t("nav.language"),

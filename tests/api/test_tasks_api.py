@@ -1,4 +1,4 @@
-"""REST API v1 tasks and custom lead fields: create, filter, finish, snooze; roles and tenancy."""
+"""REST API v1 tasks, custom lead fields and alerts: create, filter, finish, read; tenancy."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.testclient import TestClient
 
+from crm_app.db import unit_of_work
+from crm_app.models import AlertKind
+from crm_app.services import notifications
 from tests.api.conftest import headers_for
 from tests.factories import make_lead, make_tenant
 
@@ -127,3 +130,32 @@ def test_custom_fields_are_defined_by_admins_and_carried_by_leads(client: TestCl
     cleared = client.patch(f"/api/v1/leads/{north.id}", json={"custom_fields": {"x-branch": None}},
                            headers=agent).json()  # fmt: skip
     assert cleared["custom_fields"] == {visits["key"]: 3}
+
+
+def test_alerts_are_listed_for_their_user_only_and_marked_read(client: TestClient) -> None:
+    tenant = make_tenant()
+    agent, owner = headers_for(tenant, "agent"), headers_for(tenant, "owner")
+    lead = make_lead(tenant, name="דנה")
+    with unit_of_work() as session:
+        made = notifications.notify(
+            session,
+            business_id=tenant.id,
+            user_ids={tenant.agent.id or 0},
+            kind=AlertKind.ASSIGNED,
+            data=notifications.about_lead(lead),
+        )
+        alert_id = made[0].id
+
+    mine = client.get("/api/v1/notifications", headers=agent).json()
+    assert mine["unread"] == 1
+    assert [(i["kind"], i["title"], i["href"]) for i in mine["items"]] == [
+        ("assigned", "ליד הועבר אליך: דנה", f"/leads/{lead.id}")
+    ]
+    assert client.get("/api/v1/notifications", headers=owner).json() == {"unread": 0, "items": []}
+    taken = client.post("/api/v1/notifications/read", json={"ids": [alert_id]}, headers=owner)
+    assert taken.json() == {"marked": 0}  # not the owner's alert
+    assert client.get("/api/v1/notifications", headers=agent).json()["unread"] == 1
+    read = client.post("/api/v1/notifications/read", json={}, headers=agent)
+    assert read.json() == {"marked": 1}
+    after = client.get("/api/v1/notifications", headers=agent).json()
+    assert after["unread"] == 0 and after["items"][0]["read_at"]
