@@ -157,6 +157,10 @@ def list_calls(
     from_: Annotated[IsoDate | None, Query(alias="from", description="first day")] = None,
     to: Annotated[IsoDate | None, Query(description="last day")] = None,
     has_recording: bool | None = None,
+    outcome: Annotated[
+        Literal["answered", "missed"] | None,
+        Query(description="answered: the agent talked with the caller; missed: nothing was said"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=call_query.MAX_LIMIT)] = call_query.DEFAULT_LIMIT,
     cursor: Annotated[str, CURSOR] = "",
 ) -> CallList:
@@ -169,6 +173,7 @@ def list_calls(
         "from": from_.isoformat() if from_ else "",
         "to": to.isoformat() if to else "",
         "has_recording": "" if has_recording is None else str(has_recording).lower(),
+        "outcome": outcome or "",
     }
     filters = call_query.parse_filters(params)
     with unit_of_work(read_only=True) as session:

@@ -37,22 +37,19 @@ def bell() -> rx.Component:
             position="absolute",
             top="-6px",
             inset_inline_end="-8px",
+            pointer_events="none",
             id="bell-count",
+            custom_attrs={"aria-hidden": "true"},
         ),
     )
-    button = rx.box(
-        rx.icon_button(
-            rx.icon("bell", size=18),
-            variant="ghost",
-            size="2",
-            id="bell",
-            custom_attrs={"aria-label": tf("alerts.unread", count=BellState.unread)},
-        ),
-        count,
-        position="relative",
-        on_mount=BellState.watch,
+    button = rx.icon_button(
+        rx.icon("bell", size=18),
+        variant="ghost",
+        size="2",
+        id="bell",
+        custom_attrs={"aria-label": tf("alerts.unread", count=BellState.unread)},
     )
-    return rx.popover.root(
+    popover = rx.popover.root(
         rx.popover.trigger(button),
         rx.popover.content(
             rx.vstack(
@@ -86,3 +83,5 @@ def bell() -> rx.Component:
             id="bell-list",
         ),
     )
+    # The count sits beside the trigger, not inside it: the button's name already says it.
+    return rx.box(popover, count, position="relative", on_mount=BellState.watch)

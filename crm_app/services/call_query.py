@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session, col
 
@@ -46,6 +47,10 @@ class CallFilters:
     date_from: date | None = None
     date_to: date | None = None
     has_recording: bool | None = None
+    outcome: str = ""  # answered (the agent talked with the caller) | missed (nothing was said)
+
+
+OUTCOMES = ("answered", "missed")
 
 
 def parse_filters(params: dict[str, str]) -> CallFilters:
@@ -66,7 +71,11 @@ def parse_filters(params: dict[str, str]) -> CallFilters:
     recording = (params.get("has_recording") or "").strip().lower()
     if recording not in ("", "true", "false", "1", "0", "yes", "no"):
         raise InvalidInput("has_recording must be true or false", "has_recording")
+    outcome = (params.get("outcome") or "").strip()
+    if outcome and outcome not in OUTCOMES:
+        raise InvalidInput("outcome must be answered or missed", "outcome")
     return CallFilters(
+        outcome=outcome,
         q=(params.get("q") or "").strip()[:40],
         lead_id=int(lead) if lead else None,
         direction=direction,
@@ -77,9 +86,10 @@ def parse_filters(params: dict[str, str]) -> CallFilters:
     )
 
 
-def _conditions(
+def conditions(
     session: Session, principal: Principal, filters: CallFilters
 ) -> list[ColumnElement[bool]]:
+    """The WHERE clause of a filtered list, always scoped to the principal's business."""
     where: list[ColumnElement[bool]] = [col(Call.business_id) == principal.business_id]
     if filters.q:
         digits = search_digits(filters.q)
@@ -106,6 +116,9 @@ def _conditions(
         if filters.date_to:
             end = day_start(filters.date_to + timedelta(days=1), timezone)
             where.append(col(Call.created_at) < end)
+    if filters.outcome:
+        said = sa.func.jsonb_array_length(sa.cast(col(Call.transcript), JSONB)) > 0
+        where.append(said if filters.outcome == "answered" else sa.not_(said))
     if filters.has_recording is True:
         where.append(col(Call.recording_storage_key).is_not(None))
     elif filters.has_recording is False:
@@ -144,7 +157,7 @@ def fetch_page(
 ) -> CallPage:
     """The page after (or before) ``cursor``, newest first, with the list's total."""
     limit = max(1, min(limit, MAX_LIMIT))
-    where = _conditions(session, principal, filters)
+    where = conditions(session, principal, filters)
     position = decode_cursor(cursor, "created_at") if cursor else None
     query = _select(where)
     key = sa.tuple_(col(Call.created_at), col(Call.id))

@@ -62,6 +62,7 @@ class CallsState(SessionState):
     date_from: str = ""
     date_to: str = ""
     lead_id: str = ""  # the lead filter, as in the URL
+    outcome: str = ""  # answered | missed, from the dashboard's tiles
     lead_name: str = ""
     error: str = ""
     cursor: str = ""  # the page shown, kept when a call opens or closes
@@ -77,6 +78,7 @@ class CallsState(SessionState):
             or self.date_from
             or self.date_to
             or self.lead_id
+            or self.outcome
         )
 
     def _params(self, changes: dict[str, str] | None = None) -> dict[str, str]:
@@ -88,6 +90,7 @@ class CallsState(SessionState):
             "from": self.date_from,
             "to": self.date_to,
             "lead_id": self.lead_id,
+            "outcome": self.outcome,
         }
         params.update(changes or {})
         return {k: v for k, v in params.items() if v}
@@ -111,6 +114,7 @@ class CallsState(SessionState):
         self.recording = params.get("has_recording") or ALL
         self.date_from, self.date_to = params.get("from", ""), params.get("to", "")
         self.lead_id = params.get("lead_id", "")
+        self.outcome = params.get("outcome", "")
         return params.get("cursor", ""), params.get("call", "")
 
     def _fetch(self, principal: Principal, cursor: str) -> None:

@@ -1,0 +1,105 @@
+"""The dashboard on the real database: ranges in the business's zone, figures equal their lists."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crm_app.db import unit_of_work
+from crm_app.models import LeadSource, Role, utcnow
+from crm_app.services import call_query, dashboard, lead_query
+from crm_app.services.errors import InvalidInput
+from tests.conftest import Database
+from tests.factories import Tenant, make_call, make_lead, make_tenant
+
+ZONE = ZoneInfo("Asia/Jerusalem")
+SAID = [{"speaker": "caller", "text": "שלום", "start_ms": 0, "end_ms": 900}]
+
+
+@pytest.fixture
+def tenant(db: Database) -> Tenant:
+    made = make_tenant(name="מרפאה")
+    dana = make_lead(made, name="דנה", source=LeadSource.PHONE_AI)
+    make_lead(made, name="אבי", source=LeadSource.MANUAL)
+    now = utcnow()
+    for minutes, seconds in ((10, 60), (20, 120)):
+        make_call(made, dana, transcript=SAID, duration_sec=seconds,
+                  started_at=now - timedelta(minutes=minutes))  # fmt: skip
+    make_call(made, dana, transcript=[], duration_sec=3, started_at=now - timedelta(minutes=30))
+    make_call(made, dana, transcript=SAID, started_at=now - timedelta(days=40))  # outside 30d
+    return made
+
+
+def _figures(tile: dashboard.Tile) -> dict[str, dashboard.Part]:
+    return {part.key: part for part in tile.parts}
+
+
+def _list_total(tenant: Tenant, href: str) -> int:
+    """How many rows the list at ``href`` shows, counted as its page counts them."""
+    parts = urlsplit(href)
+    params = dict(parse_qsl(parts.query))
+    principal = tenant.principal(Role.OWNER)
+    with unit_of_work(read_only=True) as session:
+        if parts.path == "/calls":
+            filters = call_query.parse_filters(params)
+            return call_query.fetch_page(session, principal=principal, filters=filters).total
+        filters = lead_query.parse_filters(params)
+        return lead_query.fetch_page(session, principal=principal, filters=filters).total
+
+
+def test_every_figure_equals_the_list_it_links_to(tenant: Tenant) -> None:
+    principal = tenant.principal(Role.OWNER)
+    period = dashboard.parse_range("30d", "", "", principal.timezone)
+
+    calls = _figures(dashboard.compute("calls", principal=principal, period=period))
+    assert (calls["answered"].value, calls["missed"].value) == (2, 1)
+    assert calls["average_seconds"].value == 90
+    sources = _figures(dashboard.compute("sources", principal=principal, period=period))
+    assert {k: p.value for k, p in sources.items()} == {"phone_ai": 1, "manual": 1}
+    funnel = _figures(dashboard.compute("funnel", principal=principal, period=period))
+    assert funnel["new"].value == 2
+    counts = [calls["answered"], calls["missed"], *sources.values(), *funnel.values()]
+    for part in counts:
+        assert _list_total(tenant, part.href) == part.value, part
+
+    days = dashboard.compute("per_day", principal=principal, period=period).parts
+    assert len(days) == 30 and sum(p.value for p in days) == 3
+
+
+def test_a_range_is_counted_in_the_businesss_zone() -> None:
+    period = dashboard.parse_range("custom", "2026-12-01", "2026-12-01", "Asia/Jerusalem")
+    # 23:30 in Israel on 1 December is 21:30 UTC: inside; 00:30 on 2 December is outside.
+    assert period.start == datetime(2026, 12, 1, tzinfo=ZONE)
+    assert period.end == datetime(2026, 12, 2, tzinfo=ZONE)
+    assert len(dashboard.parse_range("7d", "", "", "Asia/Jerusalem").days()) == 7
+    for bad in (("custom", "2026-12-05", "2026-12-01"), ("custom", "2025-01-01", "2026-12-01"),
+                ("forever", "", "")):  # fmt: skip
+        with pytest.raises(InvalidInput):
+            dashboard.parse_range(*bad, "Asia/Jerusalem")
+
+
+def test_a_tile_that_fails_shows_its_error_and_the_others_still_count(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> list[dashboard.Part]:
+        raise RuntimeError("the sources query failed")
+
+    monkeypatch.setitem(dashboard.TILES, "sources", broken)
+    principal = tenant.principal(Role.OWNER)
+    period = dashboard.parse_range("7d", "", "", principal.timezone)
+
+    failed = dashboard.compute("sources", principal=principal, period=period)
+    assert failed.error == "RuntimeError" and failed.parts == []
+    calls = dashboard.compute("calls", principal=principal, period=period)
+    assert calls.error == "" and _figures(calls)["answered"].value == 2
+
+
+def test_another_business_is_never_counted(tenant: Tenant) -> None:
+    other = make_tenant(name="עסק אחר")
+    principal = other.principal(Role.OWNER)
+    period = dashboard.parse_range("30d", "", "", principal.timezone)
+    calls = _figures(dashboard.compute("calls", principal=principal, period=period))
+    assert (calls["answered"].value, calls["missed"].value) == (0, 0)
