@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.fields import NATIVE_SELECT
 from crm_app.components.i18n import t
 from crm_app.components.listing import date_filter
 from crm_app.state.leads import ALL, LeadsState
@@ -81,6 +82,18 @@ def owner_filter() -> rx.Component:
     )
 
 
+def _field_filter(item: rx.Var) -> rx.Component:
+    return rx.el.select(
+        rx.el.option(item["label"].to(str) + ": " + t("leads.filter.any"), value=""),
+        rx.foreach(item["choices"].to(list[str]), lambda c: rx.el.option(c, value=c)),
+        value=item["value"],
+        on_change=lambda value: LeadsState.set_field_filter(item["key"], value),
+        class_name=NATIVE_SELECT,
+        custom_attrs={"aria-label": item["label"], "data-testid": "field-filter",
+                      "data-key": item["key"]},
+    )  # fmt: skip
+
+
 def filters_bar() -> rx.Component:
     """Everything that narrows the list."""
     return rx.vstack(
@@ -88,6 +101,7 @@ def filters_bar() -> rx.Component:
             search_box(),
             source_filter(),
             owner_filter(),
+            rx.foreach(LeadsState.field_filters, _field_filter),
             date_filter(
                 "leads.filter.from",
                 LeadsState.created_from,

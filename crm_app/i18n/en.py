@@ -775,4 +775,25 @@ MESSAGES: dict[str, str] = {
     "dashboard.nothing": "Nothing in this range.",
     "dashboard.call_back": "To call back today",
     "dashboard.missed": "Missed calls",
+    "settings.section.fields": "Lead fields",
+    "fields.hint": (
+        "Fields of your own on every lead: they show on the lead page, filter "
+        "the list, go into exports, and the voice agent fills them from calls."
+    ),
+    "fields.none": "No fields of your own yet.",
+    "fields.label_he": "Name in Hebrew",
+    "fields.label_en": "Name in English",
+    "fields.kind": "Kind",
+    "fields.kind.text": "Text",
+    "fields.kind.number": "Number",
+    "fields.kind.date": "Date",
+    "fields.kind.choice": "Choice from a list",
+    "fields.choices": "Choices",
+    "fields.choices_hint": "For a choice field: the choices, separated by commas.",
+    "fields.add": "Add field",
+    "fields.added": "Field added",
+    "export.col.reason": "Reason for calling",
+    "export.col.service": "Service wanted",
+    "export.col.urgency": "Urgency",
+    "leads.filter.any": "any",
 }

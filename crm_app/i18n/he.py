@@ -756,4 +756,25 @@ MESSAGES: dict[str, str] = {
     "dashboard.nothing": "אין נתונים בטווח הזה.",
     "dashboard.call_back": "לחזור היום",
     "dashboard.missed": "שיחות שלא נענו",
+    "settings.section.fields": "שדות ליד",
+    "fields.hint": (
+        "שדות משלכם בכל ליד: הם מופיעים בדף הליד, מסננים את הרשימה, נכללים "
+        "בייצוא, והסוכן הקולי ממלא אותם מהשיחות."
+    ),
+    "fields.none": "אין עדיין שדות משלכם.",
+    "fields.label_he": "שם בעברית",
+    "fields.label_en": "שם באנגלית",
+    "fields.kind": "סוג",
+    "fields.kind.text": "טקסט",
+    "fields.kind.number": "מספר",
+    "fields.kind.date": "תאריך",
+    "fields.kind.choice": "בחירה מרשימה",
+    "fields.choices": "אפשרויות",
+    "fields.choices_hint": "לשדה בחירה: האפשרויות, מופרדות בפסיקים.",
+    "fields.add": "הוספת שדה",
+    "fields.added": "השדה נוסף",
+    "export.col.reason": "סיבת הפנייה",
+    "export.col.service": "השירות המבוקש",
+    "export.col.urgency": "דחיפות",
+    "leads.filter.any": "הכול",
 }

@@ -24,8 +24,8 @@ from sqlmodel import Session, col
 
 from crm_app.db import unit_of_work
 from crm_app.i18n import translate
-from crm_app.models import Lead, LeadSource, LeadStatus, Role, utcnow
-from crm_app.services import audit
+from crm_app.models import Lead, LeadField, LeadSource, LeadStatus, Role, utcnow
+from crm_app.services import audit, lead_fields
 from crm_app.services.auth import Principal, require_role
 from crm_app.services.lead_query import OWNER, LeadFilters, base_select, count, ordered
 from crm_app.services.phones import display_phone
@@ -45,7 +45,10 @@ HEADERS = (
     "city",
     "created",
     "last_contact",
-)
+    "reason",
+    "service",
+    "urgency",
+)  # then a column for each of the business's own lead fields
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 2000
 Progress = Callable[[int], None]
@@ -56,9 +59,22 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(_DANGEROUS) else value
 
 
-def header_row(locale: str) -> list[str]:
-    """Column titles in the user's language."""
-    return [translate(f"export.col.{name}", locale) for name in HEADERS]
+def header_row(locale: str, fields: list[LeadField] | None = None) -> list[str]:
+    """Column titles in the user's language, the business's own fields last."""
+    own = [f.label_en if locale == "en" else f.label_he for f in fields or []]
+    return [translate(f"export.col.{name}", locale) for name in HEADERS] + own
+
+
+def _urgency_labels(locale: str) -> dict[str, str]:
+    return {u: translate(f"lead.urgency.{u}", locale) for u in ("low", "normal", "high")}
+
+
+def _custom_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _source_labels(locale: str) -> dict[str, str]:
@@ -81,17 +97,26 @@ def _python_query(principal: Principal, filters: LeadFilters, locale: str) -> sa
         col(Lead.city),
         col(Lead.created_at),
         col(Lead.last_contact_at),
+        col(Lead.reason),
+        col(Lead.service),
+        col(Lead.urgency),
+        col(Lead.custom_fields),
     )
     return ordered(base_select(principal, filters, *columns), filters)
 
 
 def _rows(
-    session: Session, principal: Principal, filters: LeadFilters, locale: str
+    session: Session,
+    principal: Principal,
+    filters: LeadFilters,
+    locale: str,
+    fields: list[LeadField],
 ) -> Iterator[tuple[Any, ...]]:
     """Export rows as Python values, fetched in batches through a server-side cursor."""
     query = _python_query(principal, filters, locale).execution_options(yield_per=_BATCH)
-    sources = _source_labels(locale)
+    sources, urgencies = _source_labels(locale), _urgency_labels(locale)
     for row in session.execute(query):
+        custom = row[13] or {}
         yield (
             row[0],
             row[1],
@@ -104,6 +129,10 @@ def _rows(
             row[7],
             row[8],
             row[9],
+            row[10],
+            row[11],
+            urgencies.get(row[12], ""),
+            *(_custom_text(custom.get(f.key)) for f in fields),
         )
 
 
@@ -137,14 +166,16 @@ def write_xlsx(
         sheet.right_to_left()
     bold = workbook.add_format({"bold": True})
     when = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
-    sheet.write_row(0, 0, header_row(locale), bold)
+    fields = lead_fields.list_fields(session, business_id=principal.business_id)
+    sheet.write_row(0, 0, header_row(locale, fields), bold)
     sheet.set_column(1, 1, 24)
     sheet.set_column(2, 4, 18)
     sheet.set_column(9, 10, 16)
     written = 0
-    for written, row in enumerate(_rows(session, principal, filters, locale), start=1):
+    rows = _rows(session, principal, filters, locale, fields)
+    for written, row in enumerate(rows, start=1):
         sheet.write_number(written, 0, row[0])
-        for column in range(1, 9):
+        for column in (*range(1, 9), *range(11, len(row))):
             sheet.write_string(written, column, row[column] or "")
         for column in (9, 10):
             if (value := _local(row[column], zone)) is not None:
@@ -183,12 +214,21 @@ def _sql_local(expression: Any, timezone: str) -> Any:
     )
 
 
-def copy_query(principal: Principal, filters: LeadFilters, locale: str) -> sa.Select[Any]:
+def copy_query(
+    principal: Principal, filters: LeadFilters, locale: str, fields: list[LeadField] | None = None
+) -> sa.Select[Any]:
     """The list query with every CSV cell computed by Postgres."""
     sources = _source_labels(locale)
     source = sa.case(
         *((col(Lead.source) == k, v) for k, v in sources.items()), else_=col(Lead.source)
     )
+    urgency = sa.case(
+        *((col(Lead.urgency) == k, v) for k, v in _urgency_labels(locale).items()), else_=""
+    )
+    own = [
+        _sql_neutralised(sa.func.coalesce(col(Lead.custom_fields)[f.key].as_string(), ""))
+        for f in fields or []
+    ]
     columns = (
         col(Lead.id),
         _sql_neutralised(col(Lead.name)),
@@ -201,6 +241,10 @@ def copy_query(principal: Principal, filters: LeadFilters, locale: str) -> sa.Se
         _sql_neutralised(col(Lead.city)),
         _sql_local(col(Lead.created_at), principal.timezone),
         _sql_local(col(Lead.last_contact_at), principal.timezone),
+        _sql_neutralised(col(Lead.reason)),
+        _sql_neutralised(col(Lead.service)),
+        urgency,
+        *own,
     )
     return ordered(base_select(principal, filters, *columns), filters)
 
@@ -233,7 +277,8 @@ def _csv_copy(
     progress: Progress | None,
 ) -> int:
     connection = session.connection()
-    compiled = copy_query(principal, filters, locale).compile(
+    fields = lead_fields.list_fields(session, business_id=principal.business_id)
+    compiled = copy_query(principal, filters, locale, fields).compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -258,7 +303,8 @@ def write_csv(
     """Write the leads as CSV (UTF-8 with BOM, CRLF) to ``out``; returns the row count."""
     out.write(codecs.BOM_UTF8)
     header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(header_row(locale))
+    fields = lead_fields.list_fields(session, business_id=principal.business_id)
+    csv.writer(header, lineterminator="\r\n").writerow(header_row(locale, fields))
     out.write(header.getvalue().encode())
     return _csv_copy(session, principal, filters, locale, out, progress)
 

@@ -16,8 +16,8 @@ from reflex.event import EventSpec
 from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.i18n.formats import local_datetime
-from crm_app.models import LeadSource
-from crm_app.services import lead_query, leads, statuses
+from crm_app.models import LeadFieldKind, LeadSource
+from crm_app.services import lead_fields, lead_query, leads, statuses
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
 from crm_app.services.lead_query import LeadFilters
@@ -100,6 +100,16 @@ def _row(row: Any, locale: str, timezone: str, list_query: str) -> LeadRow:
     )
 
 
+@dataclass(frozen=True)
+class FieldFilter:
+    """A choice field of the business's own, as a filter: its choices and the chosen one."""
+
+    key: str
+    label: str
+    choices: list[str]
+    value: str
+
+
 class LeadsState(SessionState):
     """The list's filters (mirroring the URL), one page of rows and the selection."""
 
@@ -119,6 +129,8 @@ class LeadsState(SessionState):
     owner_options: list[Choice] = []
     selected: list[int] = []
     error: str = ""
+    field_filters: list[FieldFilter] = []
+    custom_filter: dict[str, str] = {}  # f.<key> -> value, as in the URL
 
     @rx.var
     def source_options(self) -> list[Choice]:
@@ -135,6 +147,7 @@ class LeadsState(SessionState):
             or self.owner_filter != ALL
             or self.created_from
             or self.created_to
+            or self.custom_filter
         )
 
     @rx.var
@@ -155,6 +168,7 @@ class LeadsState(SessionState):
             "created_from": self.created_from,
             "created_to": self.created_to,
             "sort": "" if self.sort == "-created_at" else self.sort,
+            **self.custom_filter,
         }
         params.update(changes)
         return {k: v for k, v in params.items() if v}
@@ -172,14 +186,29 @@ class LeadsState(SessionState):
         self.created_from = params.get("created_from", "")
         self.created_to = params.get("created_to", "")
         self.sort = params.get("sort") or "-created_at"
+        self.custom_filter = {
+            k: v for k, v in params.items() if k.startswith(lead_query.CUSTOM_PREFIX) and v
+        }
         return params.get("cursor", "")
 
     def _load_options(self, principal: Principal) -> None:
         with unit_of_work() as session:
             rows = statuses.list_statuses(session, business_id=principal.business_id)
             users = leads.business_users(session, principal=principal)
+            fields = lead_fields.list_fields(session, business_id=principal.business_id)
         self.status_options = status_options(rows, self.locale)
         self.owner_options = owner_choices(users)
+        prefix = lead_query.CUSTOM_PREFIX
+        self.field_filters = [
+            FieldFilter(
+                key=f.key,
+                label=f.label_en if self.locale == "en" else f.label_he,
+                choices=list(f.choices),
+                value=self.custom_filter.get(prefix + f.key, ""),
+            )
+            for f in fields
+            if f.kind == LeadFieldKind.CHOICE
+        ]
 
     def _fetch(self, principal: Principal, cursor: str) -> None:
         list_query = urlencode({**self._params(), **({"cursor": cursor} if cursor else {})})
@@ -243,6 +272,12 @@ class LeadsState(SessionState):
         """Leads created on or before this date (typed or picked)."""
         day = day_from_input(value)
         return None if day == self.created_to else self._go(created_to=day)
+
+    @rx.event
+    def set_field_filter(self, key: str, value: str) -> EventSpec:
+        """Filter by one of the business's choice fields ("" clears it)."""
+        changes: dict[str, str] = {lead_query.CUSTOM_PREFIX + key: value}
+        return self._go(False, **changes)
 
     @rx.event
     def sort_by(self, column: str) -> EventSpec:

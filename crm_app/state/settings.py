@@ -35,7 +35,7 @@ class StatusRow:
     default: bool
 
 
-SECTIONS = ("profile", "business", "agent", "team", "tokens", "audit", "statuses")
+SECTIONS = ("profile", "business", "agent", "team", "tokens", "audit", "statuses", "fields")
 MANAGER_SECTIONS = SECTIONS[1:]
 
 

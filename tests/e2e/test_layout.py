@@ -117,7 +117,16 @@ def _pages(tenant: Tenant, lang: str) -> Iterator[tuple[str, str, Any]]:
     yield "calls", "/calls", lambda p: expect(_shown(p, name)).to_be_visible()
     yield "tasks", "/tasks", lambda p: expect(p.locator("[data-testid=task]").first).to_be_visible()
     yield "dashboard", "/dashboard", lambda p: expect(p.locator("h1").first).to_be_visible()
-    for section in ("profile", "business", "agent", "team", "tokens", "audit", "statuses"):
+    for section in (
+        "profile",
+        "business",
+        "agent",
+        "team",
+        "tokens",
+        "audit",
+        "statuses",
+        "fields",
+    ):
         yield (
             f"settings-{section}",
             f"/settings?section={section}",

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from crm_app.db import unit_of_work
 from crm_app.models import AuditEvent, Lead, Role
-from crm_app.services import exports
+from crm_app.services import exports, lead_fields
 from crm_app.services.errors import PermissionDenied
 from crm_app.services.lead_query import LeadFilters
 from crm_app.services.phones import display_phone
@@ -68,6 +68,9 @@ def test_csv_has_a_bom_translated_headers_and_neutralised_cells(db: Database) ->
         "עיר",
         "נוצר",
         "קשר אחרון",
+        "סיבת הפנייה",
+        "השירות המבוקש",
+        "דחיפות",
     ]
     by_name = {r[1]: r for r in rows[1:]}
     evil = by_name['\'=HYPERLINK("http://evil")']
@@ -171,3 +174,34 @@ def test_file_name_uses_the_business_local_time(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(exports, "utcnow", lambda: datetime(2026, 11, 28, 22, 30, tzinfo=UTC))
     assert exports.export_filename("csv", "Asia/Jerusalem") == "leads-20261129-0030.csv"
     assert exports.export_filename("xlsx", "UTC") == "leads-20261128-2230.xlsx"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_businesss_own_fields_and_the_callers_reason_are_exported(
+    db: Database, fmt: str
+) -> None:
+    tenant = _tricky_tenant()
+    with unit_of_work() as session:
+        for label, kind in (("Car model", "text"), ("Visits", "number")):
+            lead_fields.create_field(
+                session,
+                principal=tenant.principal(Role.OWNER),
+                new=lead_fields.FieldInput(label_he=label, label_en=label, kind=kind),
+            )
+        lead = session.exec(select(Lead).where(Lead.business_id == tenant.id)).first()
+        assert lead is not None
+        lead.reason, lead.urgency = "=evil()", "high"
+        lead.custom_fields = {"x-car-model": "@Mazda", "x-visits": 3}
+        lead_id = lead.id
+    data = _export(tenant, fmt)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        assert sheet is not None
+        rows = [["" if v is None else str(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][-5:] == ["סיבת הפנייה", "השירות המבוקש", "דחיפות", "Car model", "Visits"]
+    row = next(r for r in rows[1:] if r[0] == str(lead_id))
+    reason = "'=evil()" if fmt == "csv" else "=evil()"  # XLSX cells are text, never formulas
+    car = "'@Mazda" if fmt == "csv" else "@Mazda"
+    assert row[-5:] == [reason, "", "דחוף", car, "3"]
