@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.i18n import label, ltr, t
+from crm_app.models import ALL_KINDS
 from crm_app.state.profile import ProfileState
 from crm_app.state.session import SessionState
 
@@ -44,6 +45,35 @@ def _password_form() -> rx.Component:
     )
 
 
+def _email_alerts_form() -> rx.Component:
+    boxes = [
+        rx.el.label(
+            rx.checkbox(
+                name=kind,
+                default_checked=ProfileState.email_alerts.contains(kind),
+                id=f"email-alert-{kind}",
+            ),
+            rx.text(t(f"alerts.kind.{kind}"), size="2"),
+            display="flex",
+            gap="0.5em",
+            align_items="center",
+            html_for=f"email-alert-{kind}",
+        )
+        for kind in ALL_KINDS
+    ]
+    return rx.form(
+        rx.vstack(
+            rx.heading(t("alerts.email_title"), size="3"),
+            rx.text(t("alerts.email_hint"), size="2", color_scheme="gray"),
+            *boxes,
+            rx.button(t("lead.save"), type="submit", variant="soft", id="email-alerts-save"),
+            spacing="2",
+        ),
+        on_submit=ProfileState.save_email_alerts,
+        key=ProfileState.email_alerts.to_string(),  # re-made when the saved choice arrives
+    )
+
+
 def profile_section() -> rx.Component:
     """Who you are, your language, your password and your other sessions."""
     return rx.vstack(
@@ -77,6 +107,7 @@ def profile_section() -> rx.Component:
             width="100%",
         ),
         rx.card(_password_form(), width="100%"),
+        rx.card(_email_alerts_form(), width="100%"),
         rx.card(
             rx.vstack(
                 rx.heading(t("settings.sessions.title"), size="3"),

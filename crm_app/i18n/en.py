@@ -796,4 +796,11 @@ MESSAGES: dict[str, str] = {
     "export.col.service": "Service wanted",
     "export.col.urgency": "Urgency",
     "leads.filter.any": "any",
+    "alerts.email_title": "Alerts by e-mail",
+    "alerts.email_hint": "The bell shows every alert; these also come by e-mail.",
+    "alerts.kind.new_lead": "A new lead from a call",
+    "alerts.kind.missed_call": "A missed call",
+    "alerts.kind.task_due": "A task of mine is due",
+    "alerts.kind.assigned": "A lead or task is given to me",
+    "alerts.email_saved": "Your e-mail alerts are saved",
 }

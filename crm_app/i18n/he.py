@@ -777,4 +777,11 @@ MESSAGES: dict[str, str] = {
     "export.col.service": "השירות המבוקש",
     "export.col.urgency": "דחיפות",
     "leads.filter.any": "הכול",
+    "alerts.email_title": "התראות במייל",
+    "alerts.email_hint": "הפעמון מציג כל התראה; אלה מגיעות גם במייל.",
+    "alerts.kind.new_lead": "ליד חדש משיחה",
+    "alerts.kind.missed_call": "שיחה שלא נענתה",
+    "alerts.kind.task_due": "הגיע מועד משימה שלי",
+    "alerts.kind.assigned": "ליד או משימה הועברו אליי",
+    "alerts.email_saved": "העדפות המייל נשמרו",
 }

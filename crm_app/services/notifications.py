@@ -138,3 +138,19 @@ def alert_due_tasks(session: Session, *, now: datetime | None = None, limit: int
         task.alerted_at = now
         session.add(task)
     return len(due)
+
+
+def email_choices(session: Session, *, principal: Principal) -> list[str]:
+    """The alert kinds the principal also gets by e-mail."""
+    user = session.get(User, principal.user_id)
+    return list(user.email_alerts) if user else []
+
+
+def set_email_choices(session: Session, *, principal: Principal, kinds: list[str]) -> list[str]:
+    """Choose which alerts the principal also gets by e-mail (unknown kinds are dropped)."""
+    user = session.get(User, principal.user_id)
+    if user is None:
+        return []
+    user.email_alerts = [k.value for k in AlertKind if k.value in kinds]
+    session.add(user)
+    return list(user.email_alerts)

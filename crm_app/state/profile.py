@@ -7,9 +7,11 @@ from typing import Any
 import reflex as rx
 
 from crm_app.db import unit_of_work
-from crm_app.services import team
+from crm_app.models import ALL_KINDS
+from crm_app.services import notifications, team
 from crm_app.services.errors import DomainError
 from crm_app.state.session import SESSION_KEY, SessionState
+from crm_app.state.settings import SECTION_LOADERS
 
 
 class ProfileState(SessionState):
@@ -17,6 +19,23 @@ class ProfileState(SessionState):
 
     name_error: str = ""
     password_error: str = ""
+    email_alerts: list[str] = []
+
+    @rx.event
+    def load(self) -> None:
+        """Read the alerts this user gets by e-mail."""
+        with unit_of_work(read_only=True) as session:
+            self.email_alerts = notifications.email_choices(session, principal=self._me())
+
+    @rx.event
+    def save_email_alerts(self, form: dict[str, Any]) -> Any:
+        """Keep the alert kinds ticked in the form."""
+        ticked = [kind for kind in ALL_KINDS if form.get(kind) in ("on", True, "true")]
+        with unit_of_work() as session:
+            self.email_alerts = notifications.set_email_choices(
+                session, principal=self._me(), kinds=ticked
+            )
+        return rx.toast.success(self._t("alerts.email_saved"))
 
     def _this_session(self) -> str:
         return str(self.router_data.get(SESSION_KEY, ""))
@@ -64,3 +83,6 @@ class ProfileState(SessionState):
                 session, principal=self._me(), keep_session_key=self._this_session()
             )
         return rx.toast.success(self._tn("settings.sessions.done", ended))
+
+
+SECTION_LOADERS["profile"] = ProfileState.load

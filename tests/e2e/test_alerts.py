@@ -78,3 +78,23 @@ def test_a_signed_out_tab_is_told_nothing(browser: Browser, server: LiveServer) 
         expect(page.locator("#bell-count")).to_have_count(0)
     finally:
         page.context.close()
+
+
+def test_a_user_chooses_which_alerts_come_by_mail(browser: Browser, server: LiveServer) -> None:
+    tenant = make_tenant(name="Bright Smile", locale="en")
+    page = _signed_in(browser, server, tenant.agent, 390)
+    try:
+        page.goto(server.url + "/settings?section=profile")
+        box = page.locator("#email-alert-new_lead")
+        expect(box).to_have_attribute("data-state", "checked")
+        box.click()
+        page.click("#email-alerts-save")
+        expect(page.get_by_text("Your e-mail alerts are saved")).to_be_visible()
+        with unit_of_work(read_only=True) as session:
+            user = session.get(User, tenant.agent.id)
+            assert user is not None
+            assert user.email_alerts == ["missed_call", "task_due", "assigned"]
+        page.reload()
+        expect(page.locator("#email-alert-new_lead")).to_have_attribute("data-state", "unchecked")
+    finally:
+        page.context.close()
