@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     database_url: str | None = None  # None: the embedded PostgreSQL under embedded_database_dir
     embedded_database_dir: Path = Path("data/postgres")
     storage_dir: Path = Path("data/files")
+    # Calls whose final write waits for the database (written when it is back).
+    spool_dir: Path = Path("data/spool")
     secret_key: SecretStr | None = None
     demo_mode: bool = False
     public_base_url: str = "http://localhost:3000"

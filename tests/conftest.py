@@ -128,8 +128,9 @@ def db(_database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databas
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test gets its own storage directory and freshly read settings."""
+    """Each test gets its own storage and spool directories and freshly read settings."""
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "files"))
+    monkeypatch.setenv("SPOOL_DIR", str(tmp_path / "spool"))
     reload_settings()
     yield
     get_settings.cache_clear()  # read again lazily, after monkeypatch has restored the env

@@ -66,6 +66,7 @@ def server_environment(tmp: Path, database_url: str, url: str, **extra: str) -> 
         **os.environ,
         "DATABASE_URL": database_url,
         "STORAGE_DIR": str(tmp / "files"),
+        "SPOOL_DIR": str(tmp / "spool"),
         "SECRET_KEY": SECRET,
         "DEMO_MODE": "0",
         "PUBLIC_BASE_URL": url,

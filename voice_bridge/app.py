@@ -26,6 +26,7 @@ from voice_bridge.call import CallServices, CallSession
 from voice_bridge.config import MAX_MESSAGE_BYTES, START_TIMEOUT_SECONDS, BridgeConfig
 from voice_bridge.openai_link import make_client, open_realtime
 from voice_bridge.registry import Registry
+from voice_bridge.spool import CallSpool
 from voice_bridge.tools import APPOINTMENT_TOOLS
 
 logger = logging.getLogger("voice_bridge")
@@ -63,6 +64,7 @@ class Bridge:
         self.draft = draft
         self.registry = Registry(self.config.max_concurrent_calls)
         self.openai = make_client(self.config)
+        self.spool = CallSpool(self.config.spool_dir)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _background(self, work: Coroutine[Any, Any, None]) -> None:
@@ -180,7 +182,7 @@ class Bridge:
                 asyncio.to_thread(crm.start_recording, self.config, setup.context.call_id, call_sid)
             )
         services = CallServices(
-            finalize=functools.partial(crm.finalize_call, self.events),
+            finalize=functools.partial(crm.finalize_call, self.events, spool=self.spool),
             hang_up=self.hang_up,
             tools=APPOINTMENT_TOOLS,
             heard=self.heard,
@@ -227,7 +229,7 @@ class Bridge:
                 heard(call_id, line)
 
             services = CallServices(
-                finalize=functools.partial(crm.finalize_call, self.events),
+                finalize=functools.partial(crm.finalize_call, self.events, spool=self.spool),
                 hang_up=_no_phone_to_hang_up,
                 tools=APPOINTMENT_TOOLS,
                 heard=both,
@@ -266,10 +268,25 @@ class Bridge:
 
     @contextlib.asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
-        """Serve, then drain: refuse new calls, wait for active ones, finalize the rest."""
-        yield
-        await self.registry.drain(self.config.drain_seconds)
-        await self.openai.close()
+        """Replay spooled calls while serving, then drain: refuse new calls, finish the rest."""
+        replayer = asyncio.get_running_loop().create_task(self.replay_spool_forever())
+        try:
+            yield
+        finally:
+            replayer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await replayer
+            await self.registry.drain(self.config.drain_seconds)
+            await self.openai.close()
+
+    async def replay_spool_forever(self) -> None:
+        """Write the calls the database missed, at start and every few seconds."""
+        while True:
+            try:
+                await asyncio.to_thread(crm.replay_spool, self.events, self.spool)
+            except Exception:  # the replayer must outlive any one bad try
+                logger.exception("spool replay failed")
+            await asyncio.sleep(self.config.spool_replay_seconds)
 
 
 async def _no_phone_to_hang_up(call_sid: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from crm_app.settings import Settings, get_settings
 from voice_bridge.session_config import VadConfig
@@ -32,6 +33,8 @@ class BridgeConfig:
     drain_seconds: int
     record_calls: bool
     vad: VadConfig
+    spool_dir: Path = Path("data/spool")  # calls whose final write waits for the database
+    spool_replay_seconds: float = 5.0
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> BridgeConfig:
@@ -52,6 +55,7 @@ class BridgeConfig:
             silence_seconds=s.call_silence_seconds,
             drain_seconds=s.call_drain_seconds,
             record_calls=s.record_calls,
+            spool_dir=s.spool_dir,
             vad=VadConfig(
                 threshold=s.realtime_vad_threshold,
                 silence_ms=s.realtime_vad_silence_ms,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import exc as sa_exc
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
@@ -21,11 +22,12 @@ from crm_app.db import unit_of_work
 from crm_app.models import Business, Call, Lead, utcnow
 from crm_app.services import accounts, agent, agent_time, calls
 from crm_app.services.agent import AgentSettings
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import InvalidInput, NotFound
 from crm_app.services.phones import normalize_phone
 from voice_bridge.config import BridgeConfig
 from voice_bridge.security import CallToken
 from voice_bridge.session_config import AgentProfile
+from voice_bridge.spool import CallSpool
 from voice_bridge.tools import CallContext
 
 logger = logging.getLogger("voice_bridge")
@@ -186,20 +188,70 @@ def claim_call(
         return _setup(call, business, settings, lead.name if lead else "", utcnow())
 
 
+# Waits between tries of a call's final write while the database does not answer (~8 s).
+FINALIZE_RETRY_WAITS = (0.25, 0.5, 1.0, 2.0, 4.0)
+DATABASE_AWAY = (sa_exc.OperationalError, sa_exc.InterfaceError)
+
+
+def _write_outcome(call_id: int, outcome: calls.CallOutcome) -> None:
+    with unit_of_work() as session:
+        calls.finalize_stream(session, call_id=call_id, outcome=outcome)
+
+
 async def finalize_call(
-    events: CallEvents, call_id: int, reason: str, transcript: list[dict[str, Any]], failed: bool
+    events: CallEvents,
+    call_id: int,
+    reason: str,
+    transcript: list[dict[str, Any]],
+    failed: bool,
+    *,
+    spool: CallSpool,
+    waits: tuple[float, ...] | None = None,
 ) -> None:
-    """Persist how the call ended, then queue the post-call work."""
+    """Persist how the call ended, then queue the post-call work.
+
+    While the database does not answer, the write is tried again after each of
+    ``waits`` (default :data:`FINALIZE_RETRY_WAITS`); if it still cannot be
+    made, the outcome goes to the spool and is written (and its post-call work
+    queued) when the database is back.
+    """
     outcome = calls.CallOutcome(
         end_reason=reason, transcript=transcript, ended_at=utcnow(), failed=failed
     )
+    for wait in (*(FINALIZE_RETRY_WAITS if waits is None else waits), None):
+        try:
+            await asyncio.to_thread(_write_outcome, call_id, outcome)
+        except DATABASE_AWAY as exc:
+            if wait is None:
+                await asyncio.to_thread(spool.put, call_id, outcome)
+                logger.warning("call_spooled call_id=%s error=%s", call_id, type(exc).__name__)
+                return
+            logger.warning("finalize_retry call_id=%s in=%.2fs", call_id, wait)
+            await asyncio.sleep(wait)
+        else:
+            await asyncio.to_thread(notify, events, call_id, "finalized")
+            return
 
-    def write() -> None:
-        with unit_of_work() as session:
-            calls.finalize_stream(session, call_id=call_id, outcome=outcome)
 
-    await asyncio.to_thread(write)
-    await asyncio.to_thread(notify, events, call_id, "finalized")
+def replay_spool(events: CallEvents, spool: CallSpool) -> int:
+    """Write the spooled calls now that the database answers; how many were written.
+
+    Stops at the first call the database still refuses (it is away again).
+    """
+    written = 0
+    for spooled in spool.pending():
+        try:
+            _write_outcome(spooled.call_id, spooled.outcome)
+        except DATABASE_AWAY:
+            break
+        except NotFound:
+            logger.warning("spooled call gone call_id=%s", spooled.call_id)
+        else:
+            notify(events, spooled.call_id, "finalized")
+            written += 1
+            logger.info("call_replayed call_id=%s", spooled.call_id)
+        spool.done(spooled)
+    return written
 
 
 def record_callback(events: CallEvents, kind: str, form: dict[str, str]) -> None:

@@ -17,6 +17,8 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from crm_app.db import unit_of_work
 from crm_app.models import utcnow
 from crm_app.services import agent_time, booking, relative_dates
@@ -190,6 +192,13 @@ APPOINTMENT_TOOLS: list[ToolSpec] = [
 ]
 
 
+SYSTEM_DOWN = (
+    "The booking system is down for a moment. Apologise to the caller, take a message "
+    "(their name, what they need, and a good time to call back) and promise that someone "
+    "from the business will call them back. Do not try the tool again on this call."
+)
+
+
 async def run_tool(
     tools: list[ToolSpec],
     name: str,
@@ -219,3 +228,6 @@ async def run_tool(
         return {
             "error": {"code": "timeout", "message": "the booking system did not answer in time"}
         }
+    except SQLAlchemyError:
+        logger.warning("tool_database_error tool=%s call_id=%s", name, context.call_id)
+        return {"error": {"code": "system_unavailable", "message": SYSTEM_DOWN}}
