@@ -1,4 +1,4 @@
-"""``python -m bench <name>``: run one benchmark (leads, notes, bridge, pipeline, pages)."""
+"""``python -m bench <name>``: run one benchmark (leads, notes, bridge, pipeline, pages, ...)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "bridge": "bench.bridge",
     "pipeline": "bench.pipeline",
     "pages": "bench.pages",
+    "dashboard": "bench.dashboard",
 }
 
 

@@ -93,7 +93,16 @@ class CallDirection(StrEnum):
 class Call(SQLModel, table=True):
     """One phone call, from the TwiML webhook to the post-call pipeline."""
 
-    __table_args__ = (sa.Index("ix_call_business_created", "business_id", "created_at"),)
+    __table_args__ = (
+        # The call list and the dashboard: a business's calls by time, with what the
+        # dashboard counts carried in the index (an index-only scan, no row reads).
+        sa.Index(
+            "ix_call_business_created",
+            "business_id",
+            "created_at",
+            postgresql_include=["direction", "spoke", "duration_sec"],
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = business_fk()
@@ -124,6 +133,14 @@ class Call(SQLModel, table=True):
         default_factory=list, sa_column=json_list_column()
     )
     transcript_source: str | None = Field(default=None, sa_type=sa.String(32))
+    # Whether the caller and the agent talked (a transcript with something in it), kept by
+    # the database: what "answered" and "missed" count.
+    spoke: bool | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Boolean, sa.Computed("jsonb_array_length(transcript) > 0", persisted=True)
+        ),
+    )
     summary: str = Field(default="", sa_type=sa.Text)
     recording_status: str | None = Field(default=None, max_length=20)
     recording_duration_sec: int | None = None

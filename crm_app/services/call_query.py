@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session, col
 
@@ -116,9 +115,10 @@ def conditions(
         if filters.date_to:
             end = day_start(filters.date_to + timedelta(days=1), timezone)
             where.append(col(Call.created_at) < end)
-    if filters.outcome:
-        said = sa.func.jsonb_array_length(sa.cast(col(Call.transcript), JSONB)) > 0
-        where.append(said if filters.outcome == "answered" else sa.not_(said))
+    if filters.outcome == "answered":
+        where.append(col(Call.spoke).is_(True))
+    elif filters.outcome == "missed":
+        where.append(col(Call.spoke).is_not(True))
     if filters.has_recording is True:
         where.append(col(Call.recording_storage_key).is_not(None))
     elif filters.has_recording is False:
