@@ -85,6 +85,12 @@ def parse_filters(params: dict[str, str]) -> CallFilters:
     )
 
 
+def outcome_condition(outcome: str) -> ColumnElement[bool]:
+    """Answered: the caller and the agent talked; missed: nothing was said."""
+    spoke = col(Call.spoke)
+    return spoke.is_(True) if outcome == "answered" else spoke.is_not(True)
+
+
 def conditions(
     session: Session, principal: Principal, filters: CallFilters
 ) -> list[ColumnElement[bool]]:
@@ -115,10 +121,8 @@ def conditions(
         if filters.date_to:
             end = day_start(filters.date_to + timedelta(days=1), timezone)
             where.append(col(Call.created_at) < end)
-    if filters.outcome == "answered":
-        where.append(col(Call.spoke).is_(True))
-    elif filters.outcome == "missed":
-        where.append(col(Call.spoke).is_not(True))
+    if filters.outcome:
+        where.append(outcome_condition(filters.outcome))
     if filters.has_recording is True:
         where.append(col(Call.recording_storage_key).is_not(None))
     elif filters.has_recording is False:

@@ -97,11 +97,6 @@ def _calls_href(period: Range, **more: str) -> str:
     return "/calls?" + urlencode(params)
 
 
-def _call_count(session: Session, principal: Principal, filters: call_query.CallFilters) -> int:
-    where = call_query.conditions(session, principal, filters)
-    return int(session.exec(select(func.count()).select_from(Call).where(*where)).one())
-
-
 def _call_filters(period: Range, outcome: str) -> call_query.CallFilters:
     return call_query.CallFilters(
         direction="inbound", outcome=outcome, date_from=period.first, date_to=period.last
@@ -109,19 +104,26 @@ def _call_filters(period: Range, outcome: str) -> call_query.CallFilters:
 
 
 def calls_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
-    """Inbound calls answered by the agent, missed or abandoned, and the answered ones' length."""
-    answered = _call_filters(period, "answered")
-    average = session.exec(
-        select(func.avg(Call.duration_sec))
+    """Inbound calls answered by the agent, missed or abandoned, and the answered ones' length.
+
+    One scan of the range counts both, with the list's own outcome conditions.
+    """
+    answered = call_query.outcome_condition("answered")
+    where = call_query.conditions(session, principal, _call_filters(period, ""))
+    counts = session.exec(
+        select(
+            func.count().filter(answered),
+            func.count().filter(call_query.outcome_condition("missed")),
+            func.avg(Call.duration_sec).filter(answered),
+        )
         .select_from(Call)
-        .where(*call_query.conditions(session, principal, answered))
+        .where(*where)
     ).one()
     return [
-        Part("answered", _call_count(session, principal, answered),
+        Part("answered", int(counts[0]),
              _calls_href(period, direction="inbound", outcome="answered")),
-        Part("missed", _call_count(session, principal, _call_filters(period, "missed")),
-             _calls_href(period, direction="inbound", outcome="missed")),
-        Part("average_seconds", round(float(average or 0)),
+        Part("missed", int(counts[1]), _calls_href(period, direction="inbound", outcome="missed")),
+        Part("average_seconds", round(float(counts[2] or 0)),
              _calls_href(period, direction="inbound", outcome="answered")),
     ]  # fmt: skip
 
@@ -146,13 +148,22 @@ def sources_tile(session: Session, principal: Principal, period: Range) -> list[
 
 
 def funnel_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
-    """Every lead by its status now, in pipeline order (the range does not apply)."""
+    """Every lead by its status now, in pipeline order (the range does not apply).
+
+    The counts come from the business's (status, created) index alone; the
+    statuses are joined to the few counted groups afterwards.
+    """
+    counts = (
+        select(col(Lead.status_id).label("status_id"), func.count().label("n"))
+        .where(col(Lead.business_id) == principal.business_id)
+        .group_by(col(Lead.status_id))
+        .subquery()
+    )
     rows = session.exec(
-        select(LeadStatus.key, func.count(col(Lead.id)))
+        select(LeadStatus.key, sa.func.coalesce(counts.c.n, 0))
         .select_from(LeadStatus)
-        .outerjoin(Lead, col(Lead.status_id) == col(LeadStatus.id))
+        .outerjoin(counts, counts.c.status_id == col(LeadStatus.id))
         .where(col(LeadStatus.business_id) == principal.business_id)
-        .group_by(col(LeadStatus.key), col(LeadStatus.position))
         .order_by(col(LeadStatus.position))
     ).all()
     return [Part(key, int(n), _leads_href(status=key)) for key, n in rows]
