@@ -46,19 +46,22 @@ def test_a_new_callers_missed_call_alerts_the_managers_by_bell_and_by_mail(
     assert alerts_of(tenant.agent) == []  # not theirs: the lead has no owner
     with unit_of_work(read_only=True) as session:
         assert notifications.bell(session, user_id=tenant.owner.id or 0).unread == 2
-    received = {(to[0], m["Subject"]) for to, m in inbox.messages}
+    ours = {tenant.owner.email, tenant.admin.email, tenant.agent.email}
+    mine = [(to, m) for to, m in inbox.messages if to[0] in ours]  # others' alerts wait too
+    received = {(to[0], m["Subject"]) for to, m in mine}
     phone = lead.phone_e164
     assert received == {
         (user.email, subject)
         for user in (tenant.owner, tenant.admin)
         for subject in (f"ליד חדש משיחה: {phone}", f"שיחה שלא נענתה מ-{phone}")
     }
-    body = inbox.messages[0][1].get_content()
+    body = mine[0][1].get_content()
     assert f"/leads/{lead.id}" in body or f"/calls/{call_id}" in body
     assert {a.email_state for a in alerts_of(tenant.owner)} == {"sent"}
 
     assert run_pipeline(call_id, config=outside.config) == "done"  # a rerun alerts nobody again
-    assert len(alerts_of(tenant.owner)) == 2 and len(inbox.messages) == 4
+    again = [to for to, _ in inbox.messages if to[0] in ours]
+    assert len(alerts_of(tenant.owner)) == 2 and len(again) == 4
 
 
 def test_a_user_gets_only_the_mails_they_chose_and_the_bell_still_shows_the_rest(
@@ -101,8 +104,10 @@ def test_mail_that_cannot_be_sent_waits_and_goes_out_when_the_server_is_back(
     assert (waiting.kind, waiting.email_state, waiting.email_attempts) == ("assigned", "pending", 1)
 
     with smtp_server(monkeypatch) as inbox:
-        assert alert_mail.send_pending() == 1
-    assert [m["Subject"] for _, m in inbox.messages] == ["ליד הועבר אליך: דנה"]
+        assert alert_mail.send_pending() >= 1  # other tests' waiting alerts go out too
+    assert [m["Subject"] for to, m in inbox.messages if to == [tenant.agent.email]] == [
+        "ליד הועבר אליך: דנה"
+    ]
     assert alerts_of(tenant.agent)[0].email_state == "sent"
 
 
