@@ -13,6 +13,7 @@ from crm_app.api import (
     alerts,
     business,
     calls,
+    dashboard,
     exports,
     fields,
     leads,
@@ -58,6 +59,7 @@ def create_api() -> FastAPI:
     api.include_router(team.router)
     api.include_router(fields.router)
     api.include_router(tasks.router)
+    api.include_router(dashboard.router)
     api.include_router(alerts.router)
     return api
 

@@ -775,6 +775,11 @@ MESSAGES: dict[str, str] = {
     "dashboard.nothing": "Nothing in this range.",
     "dashboard.call_back": "To call back today",
     "dashboard.missed": "Missed calls",
+    "dashboard.latest": "Latest activity",
+    "dashboard.activity.lead": "New lead · {detail}",
+    "dashboard.activity.call": "{detail} call",
+    "dashboard.activity.note": "Note: {detail}",
+    "dashboard.activity.status": "Status: {detail}",
     "settings.section.fields": "Lead fields",
     "fields.hint": (
         "Fields of your own on every lead: they show on the lead page, filter "

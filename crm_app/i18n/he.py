@@ -756,6 +756,11 @@ MESSAGES: dict[str, str] = {
     "dashboard.nothing": "אין נתונים בטווח הזה.",
     "dashboard.call_back": "לחזור היום",
     "dashboard.missed": "שיחות שלא נענו",
+    "dashboard.latest": "פעילות אחרונה",
+    "dashboard.activity.lead": "ליד חדש · {detail}",
+    "dashboard.activity.call": "שיחה {detail}",
+    "dashboard.activity.note": "הערה: {detail}",
+    "dashboard.activity.status": "סטטוס: {detail}",
     "settings.section.fields": "שדות ליד",
     "fields.hint": (
         "שדות משלכם בכל ליד: הם מופיעים בדף הליד, מסננים את הרשימה, נכללים "

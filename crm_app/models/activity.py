@@ -32,6 +32,7 @@ class Note(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("ix_note_lead_created", "lead_id", "created_at"),
+        sa.Index("ix_note_business_created", "business_id", "created_at"),  # latest activity
         # A call has at most one summary note, however often the pipeline runs.
         sa.Index(
             "uq_note_call_summary",

@@ -152,6 +152,9 @@ class LeadStatusChange(SQLModel, table=True):
     """One move of a lead from one status to another."""
 
     __tablename__ = "lead_status_change"
+    __table_args__ = (
+        sa.Index("ix_lead_status_change_business_created", "business_id", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = business_fk()

@@ -155,6 +155,43 @@ def _list(key: str, rows: rx.Var, test_id: str) -> rx.Component:
     )
 
 
+def _activity_row(row: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.vstack(
+                rx.text(row["title"], size="2", weight="medium", dir="auto"),
+                rx.text(row["what"], size="1", color_scheme="gray", dir="auto", class_name="clip"),
+                spacing="0",
+                min_width="0",
+                flex="1",
+            ),
+            rx.text(row["detail"], size="1", color_scheme="gray", class_name="nowrap"),
+            width="100%",
+        ),
+        href=row["href"],
+        underline="none",
+        width="100%",
+        data_testid="activity-row",
+    )
+
+
+def _latest() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("dashboard.latest"), size="3"),
+            rx.cond(
+                DashboardState.latest.length() > 0,
+                rx.vstack(rx.foreach(DashboardState.latest, _activity_row), width="100%"),
+                rx.text(t("dashboard.nothing"), size="2", color_scheme="gray"),
+            ),
+            width="100%",
+        ),
+        min_width="min(100%, 20em)",
+        flex="1",
+        id="list-latest",
+    )
+
+
 def dashboard_page() -> rx.Component:
     """The dashboard."""
     return page_frame(
@@ -165,6 +202,7 @@ def dashboard_page() -> rx.Component:
             rx.flex(
                 _list("dashboard.call_back", DashboardState.call_back, "list-call-back"),
                 _list("dashboard.missed", DashboardState.missed, "list-missed"),
+                _latest(),
                 gap="4",
                 wrap="wrap",
                 width="100%",

@@ -21,7 +21,17 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from crm_app.db import unit_of_work
-from crm_app.models import Appointment, Call, Lead, LeadStatus, Task, TaskKind, utcnow
+from crm_app.models import (
+    Appointment,
+    Call,
+    Lead,
+    LeadStatus,
+    LeadStatusChange,
+    Note,
+    Task,
+    TaskKind,
+    utcnow,
+)
 from crm_app.services import call_query, lead_query, tasks
 from crm_app.services.auth import Principal
 from crm_app.services.errors import InvalidInput
@@ -230,11 +240,92 @@ def compute(name: str, *, principal: Principal, period: Range) -> Tile:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """One recent event in the business: what happened, to which lead, and when."""
+
+    kind: str  # lead | call | note | status
+    at: datetime
+    lead_id: int | None
+    lead_name: str
+    detail: str  # the source, the call's direction, the note's start, the new status key
+    href: str
+
+
+@dataclass(frozen=True)
 class Lists:
     """The dashboard's short lists."""
 
     call_back: list[tuple[Task, str]]  # unfinished callback tasks due today, with the lead's name
     missed: list[tuple[Call, str]]  # the range's newest missed calls, with the lead's name
+    latest: list[Activity] = field(default_factory=list)  # the newest events up to the range's end
+
+
+LATEST = 8
+SNIPPET = 80
+
+
+def latest_activity(
+    session: Session, *, principal: Principal, before: datetime, limit: int = LATEST
+) -> list[Activity]:
+    """The business's newest leads, calls, notes and status changes before ``before``.
+
+    Each kind reads only its ``limit`` newest rows from its (business, created)
+    index; the merged list keeps the ``limit`` newest of them all.
+    """
+    business = principal.business_id
+
+    def newest(model: Any) -> Any:
+        return (
+            col(model.business_id) == business,
+            col(model.created_at) < before,
+        )
+
+    name = sa.func.coalesce(Lead.name, "")
+    found: list[Activity] = []
+    for lead in session.exec(
+        select(Lead).where(*newest(Lead)).order_by(col(Lead.created_at).desc()).limit(limit)
+    ):
+        found.append(
+            Activity("lead", lead.created_at, lead.id, lead.name or "", lead.source,
+                     f"/leads/{lead.id}")
+        )  # fmt: skip
+    for call, lead_name in session.exec(
+        select(Call, name)
+        .outerjoin(Lead, col(Lead.id) == col(Call.lead_id))
+        .where(*newest(Call))
+        .order_by(col(Call.created_at).desc())
+        .limit(limit)
+    ):
+        found.append(
+            Activity("call", call.created_at, call.lead_id, lead_name or call.from_number,
+                     call.direction, f"/calls/{call.id}")
+        )  # fmt: skip
+    for note, lead_name in session.exec(
+        select(Note, name)
+        .join(Lead, col(Lead.id) == col(Note.lead_id))
+        .where(*newest(Note))
+        .order_by(col(Note.created_at).desc())
+        .limit(limit)
+    ):
+        text = " ".join(note.text.split())
+        found.append(
+            Activity("note", note.created_at, note.lead_id, lead_name,
+                     text[:SNIPPET] + ("…" if len(text) > SNIPPET else ""),
+                     f"/leads/{note.lead_id}")
+        )  # fmt: skip
+    for change, lead_name, status in session.exec(
+        select(LeadStatusChange, name, LeadStatus.key)
+        .join(Lead, col(Lead.id) == col(LeadStatusChange.lead_id))
+        .join(LeadStatus, col(LeadStatus.id) == col(LeadStatusChange.to_status_id))
+        .where(*newest(LeadStatusChange))
+        .order_by(col(LeadStatusChange.created_at).desc())
+        .limit(limit)
+    ):
+        found.append(
+            Activity("status", change.created_at, change.lead_id, lead_name, status,
+                     f"/leads/{change.lead_id}")
+        )  # fmt: skip
+    return sorted(found, key=lambda a: a.at, reverse=True)[:limit]
 
 
 def lists(session: Session, *, principal: Principal, period: Range) -> Lists:
@@ -256,7 +347,11 @@ def lists(session: Session, *, principal: Principal, period: Range) -> Lists:
     missed = call_query.fetch_page(
         session, principal=principal, filters=_call_filters(period, "missed"), limit=5
     )
-    return Lists(call_back=[(t, n) for t, n in callbacks], missed=list(missed.rows))
+    return Lists(
+        call_back=[(t, n) for t, n in callbacks],
+        missed=list(missed.rows),
+        latest=latest_activity(session, principal=principal, before=period.end),
+    )
 
 
 def as_dict(tile: Tile) -> dict[str, Any]:

@@ -39,6 +39,16 @@ class ListRow:
     href: str
 
 
+@dataclass(frozen=True)
+class ActivityRow:
+    """A line of the latest activity: whose, what happened, when."""
+
+    title: str
+    what: str
+    detail: str
+    href: str
+
+
 def _label(tile: str, key: str, locale: str) -> str:
     if tile == "sources":
         return translate(f"source.{key}", locale)
@@ -58,6 +68,7 @@ class DashboardState(SessionState):
     per_day: list[dict[str, Any]] = []  # the chart's bars: {"day": "12-01", "calls": 3}
     call_back: list[ListRow] = []
     missed: list[ListRow] = []
+    latest: list[ActivityRow] = []
     range_error: str = ""
 
     @rx.event
@@ -104,6 +115,25 @@ class DashboardState(SessionState):
             for call, name in found.missed
             if (phone := display_phone(call.from_number)) is not None
         ]
+        self.latest = [
+            ActivityRow(
+                a.lead_name if a.kind != "call" or a.lead_id else _phone(a.lead_name),
+                self._what(a, labels),
+                local_datetime(a.at, tz),
+                a.href,
+            )
+            for a in found.latest
+        ]
+
+    def _what(self, activity: dashboard.Activity, statuses: dict[str, str]) -> str:
+        detail = activity.detail
+        if activity.kind == "lead":
+            detail = translate(f"source.{detail}", self.locale)
+        elif activity.kind == "call":
+            detail = translate(f"calls.direction.{detail}", self.locale)
+        elif activity.kind == "status":
+            detail = statuses.get(detail, detail)
+        return translate(f"dashboard.activity.{activity.kind}", self.locale, detail=detail)
 
     def _status_labels(self, principal: Any) -> dict[str, str]:
         from crm_app.services import statuses  # noqa: PLC0415 - only the funnel needs them
@@ -126,6 +156,10 @@ class DashboardState(SessionState):
     def set_custom(self, form: dict[str, str]) -> EventSpec:
         """Show the custom range from the form's two dates."""
         return self._go(range="custom", **{"from": form.get("from", ""), "to": form.get("to", "")})
+
+
+def _phone(number: str) -> str:
+    return display_phone(number) or number
 
 
 def _lead_href(lead_id: int | None) -> str:

@@ -44,6 +44,10 @@ def test_a_tile_links_to_the_list_it_counts(
         page.wait_for_url("**/dashboard?range=30d")
         expect(answered).to_have_attribute("data-value", "3")
         assert int(page.evaluate("document.documentElement.scrollWidth")) <= width
+        latest = page.locator("#list-latest [data-testid=activity-row]")
+        expect(latest.first).to_contain_text("Dana Cohen")  # the new lead, then its four calls
+        call = "Incoming call" if lang == "en" else "שיחה נכנסת"
+        expect(latest.filter(has_text=call)).to_have_count(4)
 
         answered.click()
         page.wait_for_url("**/calls?*outcome=answered*")

@@ -10,7 +10,7 @@ import pytest
 
 from crm_app.db import unit_of_work
 from crm_app.models import LeadSource, Role, utcnow
-from crm_app.services import call_query, dashboard, lead_query
+from crm_app.services import call_query, dashboard, lead_query, leads, notes, statuses
 from crm_app.services.errors import InvalidInput
 from tests.conftest import Database
 from tests.factories import Tenant, make_call, make_lead, make_tenant
@@ -103,3 +103,35 @@ def test_another_business_is_never_counted(tenant: Tenant) -> None:
     period = dashboard.parse_range("30d", "", "", principal.timezone)
     calls = _figures(dashboard.compute("calls", principal=principal, period=period))
     assert (calls["answered"].value, calls["missed"].value) == (0, 0)
+
+
+def test_the_latest_activity_merges_leads_calls_notes_and_status_changes(tenant: Tenant) -> None:
+    principal = tenant.principal(Role.OWNER)
+    with unit_of_work() as session:
+        dana = lead_query.fetch_page(
+            session, principal=principal, filters=lead_query.parse_filters({"q": "דנה"})
+        ).rows[0]
+        won = next(s for s in statuses.list_statuses(session, business_id=tenant.id)
+                   if s.key == "contacted")  # fmt: skip
+        lead = leads.get_lead(session, principal=principal, lead_id=dana.id)
+        leads.change_status(session, principal=principal, lead=lead, status_id=won.id or 0)
+        notes.add_note(session, principal=principal, lead_id=dana.id,
+                       text="  ביקשה   הצעת מחיר " + "x" * 100)  # fmt: skip
+    other = make_tenant(name="עסק אחר")
+    make_lead(other, name="של אחר")
+    period = dashboard.parse_range("7d", "", "", principal.timezone)
+
+    with unit_of_work(read_only=True) as session:
+        latest = dashboard.latest_activity(session, principal=principal, before=period.end)
+
+    assert [a.kind for a in latest[:2]] == ["note", "status"]  # newest first
+    assert latest[0].detail.startswith("ביקשה הצעת מחיר x") and latest[0].detail.endswith("…")
+    assert latest[1].detail == "contacted" and latest[1].href == f"/leads/{dana.id}"
+    assert {a.kind for a in latest} == {"note", "status", "call", "lead"}
+    assert len(latest) == dashboard.LATEST
+    assert all(a.lead_name != "של אחר" for a in latest)
+    with unit_of_work(read_only=True) as session:  # the range's end bounds the list
+        earlier = dashboard.latest_activity(
+            session, principal=principal, before=utcnow() - timedelta(days=20)
+        )
+    assert [a.kind for a in earlier] == ["call"]  # only the call 40 days ago
