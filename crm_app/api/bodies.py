@@ -15,6 +15,10 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 NO_NUL = "^[^\\x00]*$"
+# A string with something to show: one character that is neither space (as
+# Python's ``str.split`` counts it, the separators \x1c-\x1f included) nor a
+# control character, and no NUL anywhere.
+HAS_TEXT = "^[^\\x00]*[^\\s\\x00-\\x1f\\x85][^\\x00]*$"
 
 
 def _nul_at(value: Any, path: str) -> str | None:

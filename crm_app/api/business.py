@@ -11,13 +11,18 @@ import phonenumbers
 from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
-from crm_app.api.bodies import Body
-from crm_app.api.deps import CurrentPrincipal, IsoDate, client_ip
+from crm_app.api.bodies import HAS_TEXT, Body
+from crm_app.api.deps import BodyId, CurrentPrincipal, IsoDate, client_ip
 from crm_app.api.leads import Phone
 from crm_app.db import unit_of_work
 from crm_app.models import Business
 from crm_app.services import business_settings
-from crm_app.services.business_settings import MAX_CLOSED_DATES, MAX_RANGES_A_DAY, BusinessChanges
+from crm_app.services.business_settings import (
+    MAX_CLOSED_DATES,
+    MAX_RANGES_A_DAY,
+    Assignee,
+    BusinessChanges,
+)
 from crm_app.settings import get_settings
 
 router = APIRouter(prefix="/business", tags=["business"])
@@ -46,6 +51,9 @@ class BusinessOut(BaseModel):
     hours: Hours = Field(description='per weekday ("sun".."sat"): ["HH:MM", "HH:MM"] ranges')
     closed_dates: list[date]
     webhooks: dict[str, str] = Field(description="the URLs the Twilio number must call")
+    default_assignee_id: int | None = Field(
+        description="who the call-back tasks of unowned leads go to (null: the first owner)"
+    )
 
 
 ZONES = sorted(zoneinfo.available_timezones())
@@ -74,13 +82,16 @@ Region = Annotated[
 class BusinessPatch(Body):
     """The fields to change (the others are left as they are)."""
 
-    name: Annotated[str, Field(max_length=200, pattern=r"\S")] | None = None
+    name: Annotated[str, Field(max_length=200, pattern=HAS_TEXT)] | None = None
     phone: Phone | None = None
     timezone: Zone | None = None
     locale: Literal["he", "en"] | None = None
     region: Region | None = None
     hours: Hours | None = None
     closed_dates: Annotated[list[IsoDate], Field(max_length=MAX_CLOSED_DATES)] | None = None
+    default_assignee_id: BodyId | None = Field(
+        None, description="an active user of the business; null: the first owner"
+    )
 
 
 def _out(business: Business) -> BusinessOut:
@@ -95,6 +106,7 @@ def _out(business: Business) -> BusinessOut:
         hours={day: [[a, b] for a, b in ranges] for day, ranges in business.business_hours.items()},
         closed_dates=[date.fromisoformat(d) for d in business.closed_dates],
         webhooks=business_settings.webhook_urls(get_settings().public_base_url),
+        default_assignee_id=business.default_assignee_id,
     )
 
 
@@ -121,6 +133,9 @@ def patch_business(
         else None,
         closed_dates=[d.isoformat() for d in patch.closed_dates]
         if patch.closed_dates is not None
+        else None,
+        default_assignee=Assignee(patch.default_assignee_id)
+        if "default_assignee_id" in patch.model_fields_set
         else None,
     )
     with unit_of_work() as session:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from crm_app.api.bodies import Body
+from crm_app.api.bodies import HAS_TEXT, Body
 from crm_app.api.deps import CurrentPrincipal
 from crm_app.db import unit_of_work
 from crm_app.models import LeadField, LeadFieldKind
@@ -29,7 +29,7 @@ class FieldOut(BaseModel):
     choices: list[str]
 
 
-_HAS_TEXT: JsonDict = {"pattern": r"\S"}
+_HAS_TEXT: JsonDict = {"pattern": HAS_TEXT}
 _FIELD_IN_RULES: JsonDict = {  # what the service checks, for API clients
     "allOf": [
         {

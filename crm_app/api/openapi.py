@@ -24,6 +24,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Scope
 
+from crm_app.api.bodies import HAS_TEXT
 from crm_app.settings import get_settings
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -68,14 +69,14 @@ CONFLICTS = frozenset(
 OPEN_PATHS = frozenset({"/health"})
 NOT_EMPTY_NOTE: dict[str, Any] = {  # text, files or both: never neither
     "anyOf": [
-        {"required": ["text"], "properties": {"text": {"pattern": "\\S"}}},
+        {"required": ["text"], "properties": {"text": {"pattern": HAS_TEXT}}},
         {"required": ["files"], "properties": {"files": {"minItems": 1}}},
     ]
 }
 BODY_RULES = {("post", "/leads/{lead_id}/notes"): NOT_EMPTY_NOTE}
 REQUIRED_BODIES = frozenset({("post", "/leads/{lead_id}/notes")})
 BODY_IDS = frozenset(
-    {("post", "/leads"), ("post", "/tasks")}
+    {("post", "/leads"), ("post", "/tasks"), ("patch", "/business")}
 )  # ids in the body (owner_id) that may not be found
 _METHODS = ("get", "put", "post", "delete", "patch")
 _ALLOW_HEADER = {

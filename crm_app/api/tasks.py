@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm_app.api.bodies import Body
+from crm_app.api.bodies import HAS_TEXT, Body
 from crm_app.api.deps import BodyId, CurrentPrincipal, IsoDateTime, RowId
 from crm_app.db import unit_of_work
 from crm_app.models import Task, TaskKind, TaskState
@@ -16,7 +16,7 @@ from crm_app.services import tasks
 from crm_app.services.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
-Title = Annotated[str, Field(min_length=1, max_length=200)]
+Title = Annotated[str, Field(min_length=1, max_length=200, pattern=HAS_TEXT)]
 Details = Annotated[str, Field(max_length=4000)]
 QueryId = Annotated[int, Query(ge=1, le=2**53 - 1)]
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, StrictBool
 
-from crm_app.api.bodies import Body
+from crm_app.api.bodies import HAS_TEXT, Body
 from crm_app.api.deps import MAX_ID, CurrentPrincipal, IsoDate, RowId, client_ip
 from crm_app.db import unit_of_work
 from crm_app.models import Role, User
@@ -74,7 +74,7 @@ class TokenOut(BaseModel):
 class TokenIn(Body):
     """A token to create, acting as the caller."""
 
-    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    name: str = Field(min_length=1, max_length=100, pattern=HAS_TEXT)
 
 
 class NewToken(BaseModel):

@@ -202,6 +202,18 @@ def _details() -> rx.Component:
             gap="3",
             width="100%",
         ),
+        field(
+            "business.default_assignee",
+            rx.el.select(
+                rx.el.option(t("business.first_owner"), value=""),
+                rx.foreach(S.members, lambda m: rx.el.option(m.name, value=m.id)),
+                name="default_assignee",
+                default_value=S.default_assignee,
+                id="business-default-assignee",
+                class_name=NATIVE_SELECT,
+            ),
+            "business.default_assignee_hint",
+        ),
         _options(ZONES, "zones"),
         _options(REGIONS, "regions"),
         spacing="3",
@@ -210,7 +222,7 @@ def _details() -> rx.Component:
 
 
 def business_section() -> rx.Component:
-    """Name, line, zone, language, region, opening hours and closed dates."""
+    """Name, line, zone, language, region, follow-ups, opening hours and closed dates."""
     return rx.vstack(
         rx.card(
             rx.vstack(

@@ -310,6 +310,7 @@ MESSAGES: dict[str, str] = {
     "errors.locale": "The language must be Hebrew or English.",
     "errors.phone_taken": "This number belongs to another business.",
     "errors.user_not_found": "This user does not exist.",
+    "errors.assignee_inactive": "A deactivated user cannot get tasks.",
     "errors.user_inactive": "This user is deactivated; reactivate them first.",
     "errors.link_invalid": "This link is no longer valid. Ask your administrator for a new one.",
     "errors.last_owner": "The business must keep an active owner.",
@@ -354,6 +355,11 @@ MESSAGES: dict[str, str] = {
     "business.add_date": "Add closed date",
     "business.no_closed_dates": "No closed dates.",
     "business.save": "Save business",
+    "business.default_assignee": "Follow-ups of unowned leads go to",
+    "business.default_assignee_hint": (
+        "Call-back tasks for a lead without an owner are assigned here."
+    ),
+    "business.first_owner": "The first owner",
     "business.saved": "The business is saved",
     "language.he": "Hebrew",
     "language.en": "English",

@@ -1,4 +1,7 @@
-"""The business's own settings: name, line, zone, language, region, opening hours, closed days."""
+"""The business's own settings: name, line, zone, language, region, hours, closed days.
+
+And who gets the follow-ups of leads nobody owns.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from sqlmodel import Session, col, select
 
-from crm_app.models import Business, Role
+from crm_app.models import Business, Role, User
 from crm_app.services import audit
 from crm_app.services.accounts import LOCALES
 from crm_app.services.auth import Principal, require_role
@@ -36,6 +39,14 @@ class BusinessChanges:
     region: str | None = None
     hours: Hours | None = None
     closed_dates: list[str] | None = field(default=None)
+    default_assignee: Assignee | None = None
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Who the call-back tasks of unowned leads go to; ``user_id`` None: the first owner."""
+
+    user_id: int | None
 
 
 def check_hours(hours: Hours) -> Hours:
@@ -120,6 +131,27 @@ def _checked(business: Business, changes: BusinessChanges) -> dict[str, Any]:
     return values
 
 
+def _check_assignee(session: Session, business_id: int, assignee: Assignee) -> int | None:
+    """The user id to store: an active member of the business, or None.
+
+    Raises:
+        NotFound: the user is not one of the business's (another business's ids included).
+        InvalidInput: the user is deactivated.
+    """
+    if assignee.user_id is None:
+        return None
+    user = session.get(User, assignee.user_id)
+    if user is None or user.business_id != business_id:
+        raise NotFound("no such user", key="errors.user_not_found")
+    if not user.is_active:
+        raise InvalidInput(
+            "a deactivated user cannot get tasks",
+            field="default_assignee_id",
+            key="errors.assignee_inactive",
+        )
+    return user.id
+
+
 def update_business(
     session: Session, *, principal: Principal, changes: BusinessChanges, ip: str = ""
 ) -> Business:
@@ -135,6 +167,10 @@ def update_business(
     if business is None:
         raise NotFound("no such business")
     values = _checked(business, changes)
+    if changes.default_assignee is not None:
+        values["default_assignee_id"] = _check_assignee(
+            session, business.id or 0, changes.default_assignee
+        )
     phone = values.get("phone_number")
     if phone and phone != business.phone_number:
         taken = session.exec(select(Business.id).where(col(Business.phone_number) == phone)).first()

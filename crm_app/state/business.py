@@ -1,4 +1,4 @@
-"""The Business section: name, line, zone, language, region, opening hours and closed days.
+"""The Business section: name, line, zone, language, region, hours, closed days, follow-ups.
 
 Opening hours are edited in the page's state (a list of ranges per weekday) and
 saved together with the rest; the service validates them (no overlaps, each
@@ -13,12 +13,13 @@ from zoneinfo import available_timezones
 
 import phonenumbers
 import reflex as rx
+from sqlmodel import Session
 
 from crm_app.db import unit_of_work
 from crm_app.i18n import translate
 from crm_app.models import Business
-from crm_app.services import business_settings
-from crm_app.services.business_settings import BusinessChanges
+from crm_app.services import business_settings, team
+from crm_app.services.business_settings import Assignee, BusinessChanges
 from crm_app.services.errors import DomainError
 from crm_app.settings import get_settings
 from crm_app.state.days import day_from_input
@@ -30,6 +31,14 @@ WEEK = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 # Choices the page lists (compiled into it, not sent with every tab's state).
 ZONES = sorted(available_timezones())
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+@dataclass(frozen=True)
+class Member:
+    """An active user who can be given the follow-ups (``id`` as the select's value)."""
+
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,8 @@ class BusinessSettingsState(SessionState):
     closed_dates: list[str] = []
     pending_date: str = ""
     webhooks: dict[str, str] = {}
+    members: list[Member] = []
+    default_assignee: str = ""  # a user id, or "" for the first owner
     error: str = ""
     # Bumped on every read so that the form's fields show what was read.
     version: int = 0
@@ -83,7 +94,16 @@ class BusinessSettingsState(SessionState):
         self.week = _week(business.business_hours, self.locale)
         self.closed_dates = list(business.closed_dates)
         self.webhooks = business_settings.webhook_urls(get_settings().public_base_url)
+        self.default_assignee = str(business.default_assignee_id or "")
         self.version += 1
+
+    def _read_members(self, session: Session) -> None:
+        users = team.list_users(session, principal=self._me())
+        self.members = [
+            Member(id=str(user.id), name=user.name or user.email)
+            for user, _ in users
+            if user.is_active
+        ]
 
     @rx.event
     def load(self) -> None:
@@ -92,6 +112,7 @@ class BusinessSettingsState(SessionState):
         try:
             with unit_of_work(read_only=True) as session:
                 self._show(business_settings.get_business(session, principal=self._me()))
+                self._read_members(session)
         except DomainError as exc:
             self.error = self._say(exc)
 
@@ -153,6 +174,9 @@ class BusinessSettingsState(SessionState):
             region=str(form.get("region", self.region)),
             hours={d.key: [[r.start, r.end] for r in d.ranges] for d in self.week if d.ranges},
             closed_dates=list(self.closed_dates),
+            default_assignee=Assignee(
+                _user_id(form.get("default_assignee", self.default_assignee))
+            ),
         )
         try:
             with unit_of_work() as session:
@@ -165,6 +189,11 @@ class BusinessSettingsState(SessionState):
             return None
         self.business_name = self.name
         return rx.toast.success(self._t("business.saved"))
+
+
+def _user_id(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() else None
 
 
 SECTION_LOADERS["business"] = BusinessSettingsState.load

@@ -87,6 +87,39 @@ def test_the_business_is_read_and_changed(client: TestClient) -> None:
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "hours"
 
 
+def test_the_follow_ups_of_unowned_leads_go_to_a_chosen_active_member(
+    client: TestClient,
+) -> None:
+    mine, theirs = make_tenant(), make_tenant()
+    owner = headers_for(mine)
+    chosen = client.patch(
+        "/api/v1/business", json={"default_assignee_id": mine.agent.id}, headers=owner
+    )
+    assert chosen.status_code == 200 and chosen.json()["default_assignee_id"] == mine.agent.id
+    assert client.get("/api/v1/business", headers=owner).json()["default_assignee_id"] == (
+        mine.agent.id
+    )
+    kept = client.patch("/api/v1/business", json={"name": "שם אחר"}, headers=owner)
+    assert kept.json()["default_assignee_id"] == mine.agent.id  # absent: left alone
+
+    foreign = client.patch(
+        "/api/v1/business", json={"default_assignee_id": theirs.agent.id}, headers=owner
+    )
+    assert foreign.status_code == 404 and str(theirs.agent.id) not in foreign.text
+    client.patch(f"/api/v1/users/{mine.admin.id}", json={"active": False}, headers=owner)
+    inactive = client.patch(
+        "/api/v1/business", json={"default_assignee_id": mine.admin.id}, headers=owner
+    )
+    assert inactive.status_code == 422
+    assert inactive.json()["error"]["field"] == "default_assignee_id"
+    assert client.get("/api/v1/business", headers=owner).json()["default_assignee_id"] == (
+        mine.agent.id
+    )
+
+    cleared = client.patch("/api/v1/business", json={"default_assignee_id": None}, headers=owner)
+    assert cleared.json()["default_assignee_id"] is None
+
+
 def test_the_agent_is_saved_as_revisions_and_one_is_restored(client: TestClient) -> None:
     tenant = make_tenant()
     admin = headers_for(tenant, "admin")

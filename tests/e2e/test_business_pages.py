@@ -56,6 +56,10 @@ def test_an_owner_sets_the_hours_in_hebrew(page: Page, server: LiveServer) -> No
     page.click("#closed-date-add")
     expect(page.locator("[data-testid=closed-date]")).to_contain_text("25/12/2026")
     page.fill("#business-name-input", "מספרת רותי")
+    assignee = page.locator("#business-default-assignee")
+    expect(assignee).to_have_value("")  # the first owner until someone is chosen
+    expect(assignee.locator("option")).to_have_count(4)  # that, and the three members
+    assignee.select_option(str(tenant.agent.id))
     _shot(page, "business-he-desktop")
     page.click("#business-save")
     expect(page.get_by_text("פרטי העסק נשמרו")).to_be_visible()
@@ -64,8 +68,10 @@ def test_an_owner_sets_the_hours_in_hebrew(page: Page, server: LiveServer) -> No
     assert saved.name == "מספרת רותי"
     assert saved.business_hours["fri"] == [["08:00", "12:00"], ["16:00", "19:00"]]
     assert saved.closed_dates == ["2026-12-25"]
+    assert saved.default_assignee_id == tenant.agent.id
     page.reload()
     expect(page.locator("#business-name-input")).to_have_value("מספרת רותי")
+    expect(page.locator("#business-default-assignee")).to_have_value(str(tenant.agent.id))
 
 
 def test_an_english_owner_writes_the_agent_on_a_phone(browser: Browser, server: LiveServer) -> None:

@@ -14,9 +14,10 @@ from crm_app.db import unit_of_work
 from crm_app.jobs.follow_up import callback_due
 from crm_app.jobs.pipeline import run_pipeline
 from crm_app.models import Business, Lead, LeadFieldKind, Role, Task
-from crm_app.services import lead_fields, lead_fill, leads
+from crm_app.services import business_settings, lead_fields, lead_fill, leads
 from crm_app.services.agent_time import OpeningHours
 from crm_app.services.booking import DEFAULT_HOURS
+from crm_app.services.business_settings import Assignee, BusinessChanges
 from crm_app.services.call_pipeline import step_states
 from tests.factories import Tenant, make_lead
 from tests.jobs.conftest import Outside, finished_call, load
@@ -182,6 +183,25 @@ def test_a_caller_left_without_what_they_wanted_gets_a_task_for_an_owner_when_un
     assert task.assignee_id == tenant.owner.id
     local = task.due_at.astimezone(ZONE)
     assert OpeningHours.of(DEFAULT_HOURS, []).is_open(local)
+
+
+def test_the_callback_of_an_unowned_lead_goes_to_the_business_s_chosen_assignee(
+    tenant: Tenant, outside: Outside
+) -> None:
+    with unit_of_work() as session:
+        business_settings.update_business(
+            session,
+            principal=tenant.principal(Role.OWNER),
+            changes=BusinessChanges(default_assignee=Assignee(tenant.agent.id)),
+        )
+    lead = make_lead(tenant, name="")
+    outside.openai.extraction = {"wants_callback": True}
+    call_id = finished_call(tenant, lead, recording_status="absent")
+
+    assert run_pipeline(call_id, config=outside.config) == "done"
+
+    [task] = callback_tasks(call_id)
+    assert task.assignee_id == tenant.agent.id
 
 
 def test_the_callback_is_moved_past_a_closed_day_to_the_next_opening() -> None:
