@@ -16,6 +16,7 @@ BENCHMARKS = {
     "pipeline": "bench.pipeline",
     "pages": "bench.pages",
     "dashboard": "bench.dashboard",
+    "alerts": "bench.alerts",
 }
 
 

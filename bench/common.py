@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from crm_app.db import build_engine, use_engine
 from crm_app.migrate import upgrade_to_head
 
+ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -40,6 +46,33 @@ def serve_inherited(app: Callable[..., Any], fd: int, **config: Any) -> None:
 
     listening = socket.socket(fileno=fd)
     uvicorn.Server(uvicorn.Config(app, log_level="warning", **config)).run(sockets=[listening])
+
+
+def start_server(
+    module: str, env: dict[str, str], fd: int, probe: str, log: Path
+) -> subprocess.Popen[bytes]:
+    """Run ``python -m <module> serve <fd>`` on the inherited socket until ``probe`` answers 200."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, "serve", str(fd)],
+            cwd=ROOT,
+            env=env,
+            pass_fds=(fd,),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(probe, timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
 
 
 def report_ratio(ours: float, anchor: float) -> str:

@@ -32,9 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.common import ensure_database, listening_socket, serve_inherited
+from bench.common import ensure_database, listening_socket, serve_inherited, start_server
 from crm_app.db import build_engine, unit_of_work, use_engine
 from crm_app.i18n.formats import local_datetime
 from crm_app.migrate import upgrade_to_head
@@ -146,30 +144,6 @@ def serve(fd: int) -> None:
             await inner(scope, receive, send)
 
     serve_inherited(app, fd)
-
-
-def start(env: dict[str, str], fd: int, url: str, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bench.pages", "serve", str(fd)],
-            cwd=ROOT,
-            env=env,
-            pass_fds=(fd,),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/login/", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
 
 
 # ---- the browser ------------------------------------------------------------------------
@@ -316,7 +290,8 @@ def run(samples: int) -> None:
             REFLEX_ENV_MODE="prod",
         )
         print(f"production build in {build(env):.0f} s")
-        server = start(
+        server = start_server(
+            "bench.pages",
             # Reflex's own switches (internal, hence the underscores) for a production
             # backend that serves the compiled frontend and does not compile it again.
             {
@@ -325,7 +300,7 @@ def run(samples: int) -> None:
                 "__REFLEX_SKIP_COMPILE": "true",
             },
             sock.fileno(),
-            url,
+            f"{url}/login/",
             tmp / "server.log",
         )
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ class Tab:
     base_url: str
     token: str = field(default_factory=lambda: str(uuid.uuid4()))
     received: list[dict[str, Any]] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # perf_counter() of each received
     _sio: socketio.AsyncClient | None = None
 
     def text(self) -> str:
@@ -60,11 +62,12 @@ class Tab:
         query: str = "",
     ) -> None:
         """Connect as a page load does (the hydration rides in the CONNECT packet)."""
-        self.received = []
+        self.received, self.arrived = [], []
         self._sio = socketio.AsyncClient(reconnection=False)
 
-        @self._sio.on("event", namespace=NAMESPACE)  # type: ignore[misc]
+        @self._sio.on("event", namespace=NAMESPACE)  # type: ignore[untyped-decorator]
         async def on_event(data: dict[str, Any]) -> None:
+            self.arrived.append(time.perf_counter())
             self.received.append(data)
 
         boot = {"name": HYDRATE, "payload": {}, "router_data": _router(path)}

@@ -6,7 +6,9 @@ keeps one connection listening on that channel and a map of which of its
 connected tabs belong to which user (a tab joins when its bell is shown). A
 notification refreshes exactly those tabs' bells through Reflex's out-of-band
 state update, so there is no polling, and the database's query rate does not
-grow with open pages. After the listening connection drops (the database
+grow with open pages. One notification reads each user's alerts once, however
+many tabs that user has open (a :class:`Round` shares the reads), and
+refreshes the tabs a few at a time. After the listening connection drops (the database
 restarted), it reconnects and refreshes every watched tab once, so an alert
 made meanwhile is not missed.
 """
@@ -17,8 +19,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import reflex as rx
@@ -29,6 +32,23 @@ from crm_app.services.notifications import CHANNEL
 
 logger = logging.getLogger(__name__)
 RECONNECT_SECONDS = 1.0
+TABS_AT_ONCE = 16  # tabs refreshed concurrently by one notification
+T = TypeVar("T")
+
+
+class Round:
+    """What one notification's refresh reads, read once for all its tabs (from any thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._found: dict[Any, Any] = {}
+
+    def once(self, key: Any, read: Callable[[], T]) -> T:
+        """``read()``'s answer for ``key``: read by the first tab that asks, shared after."""
+        with self._lock:
+            if key not in self._found:
+                self._found[key] = read()
+            return self._found[key]  # type: ignore[no-any-return]
 
 
 class AlertHub:
@@ -57,23 +77,28 @@ class AlertHub:
 HUB = AlertHub()
 
 
-async def _push(app: rx.App, bell_state: type[rx.State], token: str) -> None:
+async def _push(app: rx.App, bell_state: type[rx.State], token: str, shared: Round) -> None:
     namespace = app.event_namespace
     if namespace is None or token not in namespace.token_to_sid:
         HUB.forget(token)  # the tab is gone
         return
     async with app.modify_state(rx.BaseStateToken(ident=token, cls=bell_state)) as state:
         bell = await state.get_state(bell_state)
-        if not await asyncio.to_thread(bell.pushed):  # type: ignore[attr-defined]
+        if not await asyncio.to_thread(bell.pushed, shared):  # type: ignore[attr-defined]
             HUB.forget(token)
 
 
 async def _push_all(app: rx.App, bell_state: type[rx.State], tokens: list[str]) -> None:
-    for token in tokens:
-        try:
-            await _push(app, bell_state, token)
-        except Exception:  # one tab's failure must not stop the others' alerts
-            logger.exception("alert push failed")
+    shared, gate = Round(), asyncio.Semaphore(TABS_AT_ONCE)
+
+    async def push(token: str) -> None:
+        async with gate:
+            try:
+                await _push(app, bell_state, token, shared)
+            except Exception:  # one tab's failure must not stop the others' alerts
+                logger.exception("alert push failed")
+
+    await asyncio.gather(*(push(token) for token in tokens))
 
 
 async def _listen(app: rx.App, bell_state: type[rx.State]) -> None:
@@ -101,8 +126,9 @@ def listener(
 ) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
     """A lifespan task that listens while the server runs.
 
-    ``app`` gives the Reflex app; ``bell_state`` is the state whose ``pushed()``
-    re-reads a tab's alerts (False: the tab's sign-in ended).
+    ``app`` gives the Reflex app; ``bell_state`` is the state whose ``pushed(shared)``
+    re-reads a tab's alerts through the :class:`Round` ``shared`` by the
+    notification's tabs (False: the tab's sign-in ended).
     """
 
     @contextlib.asynccontextmanager

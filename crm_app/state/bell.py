@@ -28,6 +28,11 @@ class AlertRow:
     kind: str
 
 
+def _bell_of(user_id: int) -> notifications.Bell:
+    with unit_of_work(read_only=True) as session:
+        return notifications.bell(session, user_id=user_id)
+
+
 class BellState(SessionState):
     """The unread count and the newest alerts of the signed-in user."""
 
@@ -35,8 +40,9 @@ class BellState(SessionState):
     alerts: list[AlertRow] = []
 
     def _read(self, user_id: int, timezone: str) -> None:
-        with unit_of_work(read_only=True) as session:
-            found = notifications.bell(session, user_id=user_id)
+        self._show(_bell_of(user_id), timezone)
+
+    def _show(self, found: notifications.Bell, timezone: str) -> None:
         self.unread = found.unread
         self.alerts = [
             AlertRow(
@@ -57,13 +63,18 @@ class BellState(SessionState):
         alert_push.HUB.watch(principal.user_id, self.router.session.client_token)
         self._read(principal.user_id, principal.timezone)
 
-    def pushed(self) -> bool:
-        """Re-read after a push; False when the tab's sign-in has ended (stop telling it)."""
-        principal = principal_for_key(str(self.router_data.get(SESSION_KEY, "")))
+    def pushed(self, shared: alert_push.Round) -> bool:
+        """Re-read after a push; False when the tab's sign-in has ended (stop telling it).
+
+        The tabs of one sign-in, and of one user, share what ``shared`` read for the first.
+        """
+        key = str(self.router_data.get(SESSION_KEY, ""))
+        principal = shared.once(("sign-in", key), lambda: principal_for_key(key))
         if principal is None:
             self.unread, self.alerts = 0, []
             return False
-        self._read(principal.user_id, principal.timezone)
+        user_id = principal.user_id
+        self._show(shared.once(("bell", user_id), lambda: _bell_of(user_id)), principal.timezone)
         return True
 
     @rx.event

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from crm_app.db import unit_of_work
 from crm_app.models import AlertKind, User
 from crm_app.services import notifications
+from crm_app.state.bell import BellState
 from tests.e2e.conftest import TIMEOUT_MS, sign_in
 from tests.factories import PASSWORD, Tenant, make_lead, make_tenant
 from tests.live import LiveServer
+from tests.socket_tab import Tab, handler_name
 
 pytestmark = pytest.mark.e2e
 
@@ -98,3 +104,62 @@ def test_a_user_chooses_which_alerts_come_by_mail(browser: Browser, server: Live
         expect(page.locator("#email-alert-new_lead")).to_have_attribute("data-state", "unchecked")
     finally:
         page.context.close()
+
+
+async def test_one_alert_to_two_users_gives_each_of_their_tabs_its_own_count(
+    server: LiveServer,
+) -> None:
+    tenant = make_tenant(name="עסק עם כמה לשוניות")
+    for name in ("שירה קדם", "נועם ברק"):
+        _alert(tenant, tenant.owner, name)  # the owner has two unread, the agent none
+    tabs: dict[int, list[Tab]] = {}
+    for user in (tenant.owner, tenant.agent):
+        cookie = await asyncio.to_thread(_cookie, server, user)
+        tabs[user.id or 0] = [await _bell_tab(server, cookie) for _ in range(3)]
+    marks = {id(tab): len(tab.received) for group in tabs.values() for tab in group}
+
+    lead = make_lead(tenant, name="יעל רום")
+    with unit_of_work() as session:
+        notifications.notify(
+            session,
+            business_id=tenant.id,
+            user_ids={tenant.owner.id or 0, tenant.agent.id or 0},
+            kind=AlertKind.NEW_LEAD,
+            data=notifications.about_lead(lead),
+        )
+
+    for user_id, unread in ((tenant.owner.id or 0, 3), (tenant.agent.id or 0, 1)):
+        for tab in tabs[user_id]:
+            await tab.until(lambda t, n=unread: f'"unread_rx_state_": {n}' in _since(t, marks))
+    for tab in tabs[tenant.agent.id or 0]:
+        said = _since(tab, marks)
+        assert "יעל רום" in said and "שירה קדם" not in said  # the agent's own list only
+    for group in tabs.values():
+        for tab in group:
+            await tab.close()
+
+
+def _cookie(server: LiveServer, user: User) -> str:
+    answer = httpx.post(
+        f"{server.url}/auth/login",
+        data={"email": user.email, "password": PASSWORD},
+        headers={"Origin": server.url},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return f"crm_session={answer.cookies['crm_session']}"
+
+
+async def _bell_tab(server: LiveServer, cookie: str) -> Tab:
+    """A tab on the lead list whose header bell has been shown (it asks to be told)."""
+    tab = Tab(server.url)
+    await tab.open("/leads", cookie=cookie)
+    await tab.hydrated()
+    seen = len(tab.received)
+    await tab.send(handler_name(BellState, "watch"), "/leads")
+    await tab.until(lambda t: len(t.received) > seen)
+    return tab
+
+
+def _since(tab: Tab, marks: dict[int, int]) -> str:
+    return json.dumps(tab.received[marks[id(tab)] :], ensure_ascii=False)
