@@ -9,10 +9,10 @@ from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 from sqlmodel import Session
 
-from crm_app.api.bodies import Body
+from crm_app.api.bodies import NO_NUL, Body
 from crm_app.api.deps import MAX_ID, BodyId, CurrentPrincipal, IsoDate, RowId, client_ip
 from crm_app.api.downloads import EXPORT_MEDIA, download_headers, file_answer
 from crm_app.api.streaming import spooled, stream_writer
@@ -45,6 +45,28 @@ class OwnerOut(BaseModel):
 
 
 FieldValue = str | float | int | None
+# Custom field values by key, keys as ``POST /fields`` makes them (one the business
+# lacks is a 404). Pydantic would put the key pattern in ``patternProperties``,
+# which lets any other key through; the document says what is checked.
+FIELD_KEY = r"^[a-z][a-z0-9_-]*$"
+FieldChanges = Annotated[
+    dict[Annotated[str, Field(max_length=40, pattern=FIELD_KEY)], FieldValue],
+    Field(max_length=40),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": 40,
+            "propertyNames": {"maxLength": 40, "pattern": FIELD_KEY},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", "pattern": NO_NUL},
+                    {"type": "number"},
+                    {"type": "null"},
+                ]
+            },
+        }
+    ),
+]
 Urgency = Literal["", "low", "normal", "high"]
 
 
@@ -127,7 +149,7 @@ class LeadPatch(Body):
     reason: Annotated[str, Field(max_length=500)] | None = None
     service: Annotated[str, Field(max_length=200)] | None = None
     urgency: Urgency | None = None
-    custom_fields: Annotated[dict[str, FieldValue], Field(max_length=40)] | None = None
+    custom_fields: FieldChanges | None = None
     source: LeadSource | None = None
     owner_id: BodyId | None = None
 

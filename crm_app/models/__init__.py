@@ -33,9 +33,13 @@ from crm_app.models.lead import (
     LeadStatusChange,
 )
 from crm_app.models.notification import ALL_KINDS, AlertKind, Notification
+from crm_app.models.tally import CallTally, LeadStatusTally, LeadTally
 from crm_app.models.task import Task, TaskKind, TaskState
 
 __all__ = [
+    "CallTally",
+    "LeadStatusTally",
+    "LeadTally",
     "ALL_KINDS",
     "AlertKind",
     "AgentRevision",

@@ -1,10 +1,14 @@
 """The dashboard: figures for a date range in the business's zone, each from the list it links to.
 
-Every figure is counted with the same filter code as the list its tile links
-to (:mod:`crm_app.services.call_query`, :mod:`crm_app.services.lead_query`,
-:mod:`crm_app.services.tasks`), so a tile and its list cannot disagree. Each
-tile is computed on its own (:func:`compute`): one that fails reports its
-error and the others still show.
+Calls, new leads and the funnel are read from running totals the database
+keeps (:mod:`crm_app.models.tally`): a few hundred rows for a month instead of
+every call and lead. A total is what counting the list's rows gives, since the
+triggers that keep it add each row as it is written; the tests compare the two
+with the lists' own filter code (:mod:`crm_app.services.call_query`,
+:mod:`crm_app.services.lead_query`), which also counts a range whose ends are
+not on a quarter hour (a zone's offset in the distant past). Each tile is
+computed on its own (:func:`compute`): one that fails reports its error and
+the others still show.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from crm_app.db import unit_of_work
@@ -32,6 +37,7 @@ from crm_app.models import (
     TaskKind,
     utcnow,
 )
+from crm_app.models.tally import CallTally, LeadStatusTally, LeadTally
 from crm_app.services import call_query, lead_query, tasks
 from crm_app.services.auth import Principal
 from crm_app.services.errors import InvalidInput
@@ -60,6 +66,12 @@ class Range:
         return datetime.combine(
             self.last + timedelta(days=1), time.min, tzinfo=ZoneInfo(self.timezone)
         )
+
+    @property
+    def tallied(self) -> bool:
+        """Whether both ends fall on a quarter hour, so the running totals cover the range."""
+        edges = [edge.astimezone(UTC) for edge in (self.start, self.end)]
+        return all(e.minute % 15 == 0 and e.second == 0 == e.microsecond for e in edges)
 
     def days(self) -> list[date]:
         """Every day of the range."""
@@ -114,10 +126,41 @@ def _call_filters(period: Range, outcome: str) -> call_query.CallFilters:
 
 
 def calls_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
-    """Inbound calls answered by the agent, missed or abandoned, and the answered ones' length.
+    """Inbound calls answered by the agent, missed or abandoned, and the answered ones' length."""
+    if not period.tallied:
+        return counted_calls_tile(session, principal, period)
+    calls, answered, timed, seconds = session.exec(
+        select(
+            func.coalesce(func.sum(CallTally.calls), 0),
+            func.coalesce(func.sum(CallTally.answered), 0),
+            func.coalesce(func.sum(CallTally.answered_timed), 0),
+            func.coalesce(func.sum(CallTally.answered_seconds), 0),
+        ).where(*_tallied_calls(principal, period))
+    ).one()
+    return _call_parts(period, int(answered), int(calls) - int(answered),
+                       float(seconds) / int(timed) if timed else 0.0)  # fmt: skip
 
-    One scan of the range counts both, with the list's own outcome conditions.
-    """
+
+def _tallied_calls(principal: Principal, period: Range) -> tuple[ColumnElement[bool], ...]:
+    return (
+        col(CallTally.business_id) == principal.business_id,
+        col(CallTally.direction) == "inbound",
+        col(CallTally.bucket) >= period.start,
+        col(CallTally.bucket) < period.end,
+    )
+
+
+def _call_parts(period: Range, answered: int, missed: int, average: float) -> list[Part]:
+    return [
+        Part("answered", answered, _calls_href(period, direction="inbound", outcome="answered")),
+        Part("missed", missed, _calls_href(period, direction="inbound", outcome="missed")),
+        Part("average_seconds", round(average),
+             _calls_href(period, direction="inbound", outcome="answered")),
+    ]  # fmt: skip
+
+
+def counted_calls_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
+    """:func:`calls_tile` by counting the rows, with the call list's own conditions."""
     answered = call_query.outcome_condition("answered")
     where = call_query.conditions(session, principal, _call_filters(period, ""))
     counts = session.exec(
@@ -129,13 +172,7 @@ def calls_tile(session: Session, principal: Principal, period: Range) -> list[Pa
         .select_from(Call)
         .where(*where)
     ).one()
-    return [
-        Part("answered", int(counts[0]),
-             _calls_href(period, direction="inbound", outcome="answered")),
-        Part("missed", int(counts[1]), _calls_href(period, direction="inbound", outcome="missed")),
-        Part("average_seconds", round(float(counts[2] or 0)),
-             _calls_href(period, direction="inbound", outcome="answered")),
-    ]  # fmt: skip
+    return _call_parts(period, int(counts[0]), int(counts[1]), float(counts[2] or 0))
 
 
 def _leads_href(**params: str) -> str:
@@ -143,7 +180,31 @@ def _leads_href(**params: str) -> str:
 
 
 def sources_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
-    """New leads in the range, by source."""
+    """New leads in the range, by source (the most first)."""
+    if not period.tallied:
+        return counted_sources_tile(session, principal, period)
+    leads = func.sum(LeadTally.leads)
+    rows = session.exec(
+        select(LeadTally.source, leads)
+        .where(
+            col(LeadTally.business_id) == principal.business_id,
+            col(LeadTally.bucket) >= period.start,
+            col(LeadTally.bucket) < period.end,
+        )
+        .group_by(col(LeadTally.source))
+        .having(leads > 0)
+        .order_by(leads.desc(), col(LeadTally.source))
+    ).all()
+    return _source_parts(period, [(source, int(n)) for source, n in rows])
+
+
+def _source_parts(period: Range, rows: list[tuple[str, int]]) -> list[Part]:
+    dates = {"created_from": period.first.isoformat(), "created_to": period.last.isoformat()}
+    return [Part(source, n, _leads_href(source=source, **dates)) for source, n in rows]
+
+
+def counted_sources_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
+    """:func:`sources_tile` by counting the rows, with the lead list's own conditions."""
     filters = lead_query.LeadFilters(created_from=period.first, created_to=period.last)
     rows = session.exec(
         select(Lead.source, func.count())
@@ -151,18 +212,31 @@ def sources_tile(session: Session, principal: Principal, period: Range) -> list[
         .join(LeadStatus, col(LeadStatus.id) == col(Lead.status_id))
         .where(*lead_query.conditions(principal, filters))
         .group_by(col(Lead.source))
-        .order_by(func.count().desc())
+        .order_by(func.count().desc(), col(Lead.source))
     ).all()
-    dates = {"created_from": period.first.isoformat(), "created_to": period.last.isoformat()}
-    return [Part(source, int(n), _leads_href(source=source, **dates)) for source, n in rows]
+    return _source_parts(period, [(source, int(n)) for source, n in rows])
 
 
 def funnel_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
-    """Every lead by its status now, in pipeline order (the range does not apply).
+    """Every lead by its status now, in pipeline order (the range does not apply)."""
+    rows = session.exec(
+        select(LeadStatus.key, sa.func.coalesce(LeadStatusTally.leads, 0))
+        .select_from(LeadStatus)
+        .outerjoin(
+            LeadStatusTally,
+            sa.and_(
+                col(LeadStatusTally.status_id) == col(LeadStatus.id),
+                col(LeadStatusTally.business_id) == principal.business_id,
+            ),
+        )
+        .where(col(LeadStatus.business_id) == principal.business_id)
+        .order_by(col(LeadStatus.position))
+    ).all()
+    return [Part(key, int(n), _leads_href(status=key)) for key, n in rows]
 
-    The counts come from the business's (status, created) index alone; the
-    statuses are joined to the few counted groups afterwards.
-    """
+
+def counted_funnel_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
+    """:func:`funnel_tile` by counting the rows (the business's status index alone)."""
     counts = (
         select(col(Lead.status_id).label("status_id"), func.count().label("n"))
         .where(col(Lead.business_id) == principal.business_id)
@@ -204,21 +278,43 @@ def tasks_tile(session: Session, principal: Principal, period: Range) -> list[Pa
 
 def calls_per_day(session: Session, principal: Principal, period: Range) -> list[Part]:
     """Inbound calls on each day of the range (days without calls count 0)."""
+    if not period.tallied:
+        return counted_calls_per_day(session, principal, period)
+    local_day = func.date(func.timezone(period.timezone, col(CallTally.bucket)))
+    rows = session.exec(
+        select(local_day, func.sum(CallTally.calls))
+        .where(*_tallied_calls(principal, period))
+        .group_by(local_day)
+    ).all()
+    return _day_parts(period, {day: int(n) for day, n in rows})
+
+
+def _day_parts(period: Range, counts: dict[date, int]) -> list[Part]:
+    return [
+        Part(day.isoformat(), counts.get(day, 0), _calls_href(Range(day, day, period.timezone)))
+        for day in period.days()
+    ]
+
+
+def counted_calls_per_day(session: Session, principal: Principal, period: Range) -> list[Part]:
+    """:func:`calls_per_day` by counting the rows, with the call list's own conditions."""
     local_day = func.date(func.timezone(period.timezone, col(Call.created_at)))
     where = call_query.conditions(
         session,
         principal,
         call_query.CallFilters(direction="inbound", date_from=period.first, date_to=period.last),
     )
-    rows = dict(
-        session.exec(select(local_day, func.count()).where(*where).group_by(local_day)).all()
-    )
-    return [
-        Part(day.isoformat(), int(rows.get(day, 0)), _calls_href(Range(day, day, period.timezone)))
-        for day in period.days()
-    ]
+    rows = session.exec(select(local_day, func.count()).where(*where).group_by(local_day)).all()
+    return _day_parts(period, {day: int(n) for day, n in rows})
 
 
+# Each tile counted from the rows: what the running totals must always equal.
+COUNTED = {
+    "calls": counted_calls_tile,
+    "sources": counted_sources_tile,
+    "funnel": counted_funnel_tile,
+    "per_day": counted_calls_per_day,
+}
 TILES: dict[str, Callable[[Session, Principal, Range], list[Part]]] = {
     "calls": calls_tile,
     "sources": sources_tile,

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, func, select
 from crm_app.models import LeadField, LeadFieldKind, Role
 from crm_app.services import audit
 from crm_app.services.auth import Principal, require_role
-from crm_app.services.errors import Conflict, InvalidInput
+from crm_app.services.errors import Conflict, InvalidInput, NotFound
 
 MAX_FIELDS = 40
 MAX_TEXT = 500
@@ -197,12 +197,17 @@ _COERCE = {
 def merged_values(
     fields: list[LeadField], current: dict[str, Any], changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """``current`` with ``changes`` applied, each checked; unknown keys are refused."""
+    """``current`` with ``changes`` applied, each checked.
+
+    Raises:
+        NotFound: a key is not one of the business's fields (as an unknown id is).
+        InvalidInput: a value does not fit its field's kind.
+    """
     by_key = {f.key: f for f in fields}
     values = dict(current)
     for key, value in changes.items():
         if key not in by_key:
-            raise InvalidInput(f"no field {key!r}", field=key, key="errors.field_unknown")
+            raise NotFound(f"no field {key!r}", field=key, key="errors.field_unknown")
         checked = coerce(by_key[key], value)
         if checked is None:
             values.pop(key, None)

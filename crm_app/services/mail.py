@@ -1,19 +1,24 @@
-"""E-mail: invitations and password links, through the SMTP server ``SMTP_URL`` names.
+"""E-mail: invitations, password links and alerts, through the SMTP server ``SMTP_URL`` names.
 
 Sending is synchronous with a short timeout (``SMTP_TIMEOUT_SECONDS``): the
 admin who made the link is told at once whether it went out, and is shown the
-link either way. Nothing is sent when ``SMTP_URL`` is empty.
+link either way. Nothing is sent when ``SMTP_URL`` is empty. ``file:///dir``
+is a local mailbox instead: each message is written to ``dir`` as an ``.eml``
+file a mail program opens (what ``make run`` uses when no server is set).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
@@ -86,6 +91,24 @@ def _sender(settings: Settings) -> str:
     return settings.smtp_from or f"crm@{host}"
 
 
+def mailbox_dir(url: str) -> Path | None:
+    """The directory of a ``file:///dir`` mailbox; None for anything else."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "file" or not parts.path:
+        return None
+    return Path(unquote(parts.path))
+
+
+def _drop(directory: Path, message: EmailMessage) -> Path:
+    """Write ``message`` into the mailbox whole (a reader never sees half a file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+    partial = directory / f".{name}.part"
+    partial.write_bytes(message.as_bytes())
+    os.replace(partial, directory / name)
+    return directory / name
+
+
 def _deliver(server: SmtpServer, message: EmailMessage, timeout: float) -> None:
     context = ssl.create_default_context()
     client: smtplib.SMTP
@@ -114,7 +137,16 @@ def send(build: Callable[[str], EmailMessage], *, what: str) -> Outcome:
     ``what`` names the kind of mail in the log line (never the address or the text).
     """
     settings = get_settings()
-    server = parse_smtp_url(settings.smtp_url.get_secret_value())
+    url = settings.smtp_url.get_secret_value()
+    if (directory := mailbox_dir(url)) is not None:
+        try:
+            _drop(directory, build(_sender(settings)))
+        except OSError as exc:
+            logger.warning("mail not written purpose=%s error=%s", what, type(exc).__name__)
+            return "failed"
+        logger.info("mail written to the local mailbox purpose=%s dir=%s", what, directory)
+        return "sent"
+    server = parse_smtp_url(url)
     if server is None:
         return "off"
     message = build(_sender(settings))

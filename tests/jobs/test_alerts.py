@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email.policy
 from collections.abc import Iterator
 from datetime import timedelta
+from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -22,6 +25,17 @@ from tests.smtp import Inbox, free_port, smtp_server
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     with smtp_server(monkeypatch) as received:
         yield received
+
+
+def give_to_agent(tenant: Tenant, lead: Lead) -> None:
+    """The owner gives the lead to the agent (who is alerted)."""
+    with unit_of_work() as session:
+        leads.update_lead(
+            session,
+            principal=tenant.principal(Role.OWNER),
+            lead_id=lead.id or 0,
+            changes=leads.LeadChanges(owner_id=tenant.agent.id),
+        )
 
 
 def alerts_of(user: User) -> list[Notification]:
@@ -92,13 +106,7 @@ def test_mail_that_cannot_be_sent_waits_and_goes_out_when_the_server_is_back(
     monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nobody listens
     reload_settings()
     lead = make_lead(tenant, name="דנה")
-    with unit_of_work() as session:
-        leads.update_lead(
-            session,
-            principal=tenant.principal(Role.OWNER),
-            lead_id=lead.id or 0,
-            changes=leads.LeadChanges(owner_id=tenant.agent.id),
-        )
+    give_to_agent(tenant, lead)
     assert alert_mail.send_pending() == 0
     [waiting] = alerts_of(tenant.agent)
     assert (waiting.kind, waiting.email_state, waiting.email_attempts) == ("assigned", "pending", 1)
@@ -162,3 +170,24 @@ def test_assigning_tells_the_assignee_but_not_whoever_took_it_themselves(tenant:
         found = session.exec(select(Task).where(col(Task.lead_id) == lead.id)).one()
         assert found.assignee_id == tenant.agent.id
         assert session.get(Lead, lead.id).owner_id == tenant.agent.id  # type: ignore[union-attr]
+
+
+def test_without_a_mail_server_alerts_land_in_a_local_mailbox_as_eml_files(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    mailbox = tmp_path / "mail box"  # a path with a space, as a file URL spells it
+    monkeypatch.setenv("SMTP_URL", mailbox.as_uri())
+    reload_settings()
+    lead = make_lead(tenant, name="רון")
+    give_to_agent(tenant, lead)
+
+    assert alert_mail.send_pending() >= 1
+    mails = [
+        BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
+        for path in sorted(mailbox.glob("*.eml"))
+    ]
+    [mine] = [m for m in mails if m["To"] == tenant.agent.email]
+    assert mine["Subject"] == "ליד הועבר אליך: רון"
+    assert f"/leads/{lead.id}" in mine.get_content()  # type: ignore[attr-defined]
+    assert not list(mailbox.glob(".*"))  # no half-written file is left behind
+    assert alerts_of(tenant.agent)[0].email_state == "sent"

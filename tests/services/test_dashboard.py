@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col
 
 from crm_app.db import unit_of_work
-from crm_app.models import LeadSource, Role, utcnow
+from crm_app.models import Business, Call, Lead, LeadSource, Role, utcnow
 from crm_app.services import call_query, dashboard, lead_query, leads, notes, statuses
 from crm_app.services.errors import InvalidInput
 from tests.conftest import Database
@@ -135,3 +137,76 @@ def test_the_latest_activity_merges_leads_calls_notes_and_status_changes(tenant:
             session, principal=principal, before=utcnow() - timedelta(days=20)
         )
     assert [a.kind for a in earlier] == ["call"]  # only the call 40 days ago
+
+
+def _tiles_both_ways(tenant: Tenant, period: dashboard.Range) -> None:
+    principal = tenant.principal(Role.OWNER)
+    with unit_of_work(read_only=True) as session:
+        for name, counted in dashboard.COUNTED.items():
+            tallied = dashboard.TILES[name](session, principal, period)
+            assert tallied == counted(session, principal, period), (name, period)
+
+
+def test_the_running_totals_equal_counting_the_rows_through_every_kind_of_write(
+    db: Database,
+) -> None:
+    tenant = make_tenant(name="Kathmandu clinic", locale="en")
+    zone = "Asia/Kathmandu"  # +05:45: its midnight is on a quarter hour, not an hour
+    now = utcnow()
+    with unit_of_work() as session:
+        session.execute(
+            sa.update(Business).where(col(Business.id) == tenant.id).values(timezone=zone)
+        )
+    lead = make_lead(tenant, name="Dana", source=LeadSource.PHONE_AI)
+    made = [
+        make_call(
+            tenant,
+            lead,
+            transcript=SAID if n % 3 else [],
+            duration_sec=n * 7 or None,
+            started_at=now - timedelta(hours=n * 5, minutes=n * 11),
+        )  # fmt: skip
+        for n in range(24)
+    ]
+    for n in range(6):
+        make_lead(tenant, name=f"Lead {n}", source=(LeadSource.MANUAL, LeadSource.WEB_FORM)[n % 2])
+    with unit_of_work() as session:
+        ids = [c.id for c in made]
+        # One statement, many rows: a transcript arrives, a length is corrected, calls move.
+        session.execute(sa.update(Call).where(col(Call.id).in_(ids[:8])).values(transcript=SAID))
+        session.execute(sa.update(Call).where(col(Call.id) == ids[9]).values(duration_sec=400))
+        session.execute(
+            sa.update(Call)
+            .where(col(Call.id).in_(ids[10:14]))
+            .values(created_at=Call.created_at - sa.text("interval '2 days 20 minutes'"))
+        )
+        session.execute(sa.update(Call).where(col(Call.id) == ids[15]).values(direction="outbound"))
+        session.execute(sa.update(Call).where(col(Call.id) == ids[16]).values(summary="no count"))
+        session.execute(sa.delete(Call).where(col(Call.id).in_(ids[18:20])))
+        won = statuses.list_statuses(session, business_id=tenant.id)[-1]
+        session.execute(
+            sa.update(Lead)
+            .where(col(Lead.business_id) == tenant.id, col(Lead.name).like("Lead %"))
+            .values(status_id=won.id)
+        )
+        session.execute(sa.update(Lead).where(col(Lead.id) == lead.id).values(source="referral"))
+    with unit_of_work() as session:
+        session.execute(sa.delete(Lead).where(col(Lead.name) == "Lead 0"))
+
+    today = utcnow().astimezone(ZoneInfo(zone)).date()
+    for preset in ("today", "7d", "30d"):
+        period = dashboard.parse_range(preset, "", "", zone)
+        assert period.tallied
+        _tiles_both_ways(tenant, period)
+    _tiles_both_ways(tenant, dashboard.Range(today - timedelta(days=3), today, zone))
+    principal = tenant.principal(Role.OWNER)
+    with unit_of_work(read_only=True) as session:
+        funnel = {p.key: p.value for p in dashboard.funnel_tile(session, principal, period)}
+    assert funnel[won.key] == 5 and sum(funnel.values()) == 6
+
+
+def test_a_range_whose_ends_are_off_the_quarter_hour_is_counted_from_the_rows() -> None:
+    # Jerusalem kept its local mean time (+02:20:40) before 1880: no quarter hour.
+    old = dashboard.Range(date(1870, 1, 1), date(1870, 1, 2), "Asia/Jerusalem")
+    assert not old.tallied
+    assert dashboard.parse_range("30d", "", "", "Asia/Jerusalem").tallied
