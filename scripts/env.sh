@@ -8,3 +8,9 @@ export REFLEX_TELEMETRY_ENABLED=false
 export REFLEX_CHECK_LATEST_VERSION=false
 export NPM_CONFIG_REGISTRY="${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}"
 export PYTHONDONTWRITEBYTECODE=1
+
+# `make run` and `make call` without a mail server: e-mails (alerts, invitations) are written to
+# data/mail as .eml files. Call after reading .env, which may name a real server.
+local_mailbox() {
+    export SMTP_URL="${SMTP_URL:-file://$ROOT/data/mail}"
+}

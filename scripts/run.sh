@@ -9,6 +9,5 @@ source scripts/env.sh
 
 export PORT="${PORT:-3000}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$PORT}"
-# Without a mail server, e-mails (alerts, invitations) are written to data/mail as .eml files.
-export SMTP_URL="${SMTP_URL:-file://$PWD/data/mail}"
+local_mailbox
 exec python -m crm_app serve

@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh requirements.txt
 source scripts/env.sh
 [ -f .env ] && { set -a; source .env; set +a; }
+local_mailbox  # the call's alerts are e-mailed by this process's pipeline
 exec python -m crm_app simulate-call "$@"

@@ -77,18 +77,27 @@ def needs_callback(call: Call) -> bool:
 def callback_due(
     requested: Any, *, now: datetime, timezone: str, opening: OpeningHours
 ) -> datetime:
-    """When to call back: the asked-for local time (not in the past), within opening hours."""
+    """When to call back: the asked-for local time (not in the past), within opening hours.
+
+    When the business is closed for the rest of the day the caller asked for,
+    their time of day is kept on the next day it is open, if it is open then;
+    otherwise (and when they asked for nothing) it is due when the business opens.
+    """
     zone = ZoneInfo(timezone)
     local_now = now.astimezone(zone)
-    wanted = local_now
+    wanted, asked_for = local_now, False
     if isinstance(requested, str) and requested.strip():
         try:
             asked = datetime.fromisoformat(requested.strip())
         except ValueError:
             asked = local_now
         asked = asked.replace(tzinfo=zone) if asked.tzinfo is None else asked.astimezone(zone)
-        wanted = max(asked, local_now)
-    return opening.at_or_after(wanted)
+        wanted, asked_for = max(asked, local_now), asked > local_now
+    first = opening.at_or_after(wanted)
+    if not asked_for or first.date() == wanted.date():
+        return first
+    same_time = datetime.combine(first.date(), wanted.time(), tzinfo=zone)
+    return same_time if same_time > first and opening.is_open(same_time) else first
 
 
 def callback(run: Run, call: Call) -> Done:
@@ -138,7 +147,8 @@ def _alert_kinds(session: Session, call: Call, lead: Lead) -> list[AlertKind]:
 def alert(run: Run, call: Call) -> Done:
     """Tell the managers and the lead's owner of a new lead or a missed call.
 
-    The callback task's assignee, when not among them, hears of the task instead.
+    The callback task's assignee hears of the task when not among them, or when
+    there is nothing else to say (a known caller who asked to be called back).
     """
     if call.lead_id is None:
         raise StepSkipped(say("pipeline.not_a_lead"))
@@ -162,7 +172,7 @@ def alert(run: Run, call: Call) -> Done:
         task = session.exec(
             select(Task).where(col(Task.call_id) == call.id, col(Task.kind) == "callback")
         ).first()
-        if task is not None and task.assignee_id not in people:
+        if task is not None and (task.assignee_id not in people or not kinds):
             made += tasks.tell_assignee(session, None, task)
     if not made:
         raise StepSkipped(say("pipeline.no_alert"))

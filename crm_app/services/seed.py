@@ -152,6 +152,7 @@ class DemoBusiness:
     region: str
     users: tuple[tuple[str, Role, str, str], ...]  # email, role, name, locale
     leads: int
+    workdays: tuple[str, ...]  # open 09:00-17:00 on these days
 
 
 DEMO_BUSINESSES = (
@@ -167,6 +168,7 @@ DEMO_BUSINESSES = (
             ("agent@demo.example.com", Role.AGENT, "יואב הנציג", "he"),
         ),
         leads=200,
+        workdays=("sun", "mon", "tue", "wed", "thu"),
     ),
     DemoBusiness(
         name="Bright Smile Dental",
@@ -179,6 +181,7 @@ DEMO_BUSINESSES = (
             ("agent@brightsmile.example.com", Role.AGENT, "Sam Agent", "en"),
         ),
         leads=60,
+        workdays=("mon", "tue", "wed", "thu", "fri"),
     ),
 )
 
@@ -234,6 +237,7 @@ def _seed_business(session: Session, rng: random.Random, demo: DemoBusiness, lea
         session, name=demo.name, phone=demo.phone, locale=demo.locale, timezone=demo.timezone
     )
     business.default_region = demo.region
+    business.business_hours = {day: [["09:00", "17:00"]] for day in demo.workdays}
     # The demo clinics' voice agent starts from the clinic template, in their language.
     clinic = agent_templates.TEMPLATES["clinic"][demo.locale]
     business.ai_instructions, business.greeting = clinic.instructions, clinic.greeting

@@ -191,3 +191,20 @@ def test_without_a_mail_server_alerts_land_in_a_local_mailbox_as_eml_files(
     assert f"/leads/{lead.id}" in mine.get_content()  # type: ignore[attr-defined]
     assert not list(mailbox.glob(".*"))  # no half-written file is left behind
     assert alerts_of(tenant.agent)[0].email_state == "sent"
+
+
+def test_a_known_caller_who_asks_to_be_called_back_tells_the_task_s_assignee(
+    tenant: Tenant, outside: Outside
+) -> None:
+    lead = make_lead(tenant, name="רון", source=LeadSource.PHONE_AI)
+    first = finished_call(tenant, lead, recording_status="absent")
+    assert run_pipeline(first, config=outside.config) == "done"  # a new lead: the managers hear
+    before = len(alerts_of(tenant.owner))
+
+    outside.openai.extraction = {"wants_callback": True}
+    again = finished_call(tenant, lead, recording_status="absent")
+    assert run_pipeline(again, config=outside.config) == "done"
+
+    told = alerts_of(tenant.owner)[before:]  # the unowned lead's task goes to the owner
+    assert [(a.kind, a.data.get("lead_id")) for a in told] == [("assigned", lead.id)]
+    assert alerts_of(tenant.admin)[-1].kind == "new_lead"  # told nothing of another's task

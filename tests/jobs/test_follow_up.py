@@ -208,11 +208,17 @@ def test_the_callback_is_moved_past_a_closed_day_to_the_next_opening() -> None:
     opening = OpeningHours.of(DEFAULT_HOURS, ["2026-12-06"])  # a Sunday, closed for a holiday
     thursday_evening = datetime(2026, 12, 3, 16, 0, tzinfo=ZONE)
 
-    # Asked for Friday 10:00: the business is closed Friday, Saturday and that Sunday.
+    # Asked for Friday 10:00: the business is closed Friday, Saturday and that Sunday, so
+    # the caller is called at 10:00 on Monday, the next day it opens.
     due = callback_due(
         "2026-12-04T10:00", now=thursday_evening, timezone="Asia/Jerusalem", opening=opening
     )
-    assert due == datetime(2026, 12, 7, 9, 0, tzinfo=ZONE)
+    assert due == datetime(2026, 12, 7, 10, 0, tzinfo=ZONE)
+    # Asked for Friday 19:00, when it is never open: Monday at opening time.
+    evening = callback_due(
+        "2026-12-04T19:00", now=thursday_evening, timezone="Asia/Jerusalem", opening=opening
+    )
+    assert evening == datetime(2026, 12, 7, 9, 0, tzinfo=ZONE)
     # Asked for a time already past: as soon as the business is open.
     past = callback_due(
         "2026-12-01T10:00", now=thursday_evening, timezone="Asia/Jerusalem", opening=opening

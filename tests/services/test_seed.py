@@ -94,6 +94,7 @@ def test_the_demo_has_an_english_business_beside_the_hebrew_one(
         "America/New_York",
         "US",
     )
+    assert set(english.business_hours) == {"mon", "tue", "wed", "thu", "fri"}  # a US week
     assert leads and all(lead.phone_e164.startswith("+1") and lead.name.isascii() for lead in leads)
     assert all(s.isascii() for s in summaries)
     # Its voice agent starts from the clinic template, in English.
