@@ -13,6 +13,7 @@ from crm_app.api.server import create_backend
 from crm_app.db import get_engine
 from crm_app.jobs import hooks
 from crm_app.migrate import upgrade_to_head
+from crm_app.pages.appointments import appointments_page
 from crm_app.pages.calls import calls_page
 from crm_app.pages.dashboard import dashboard_page
 from crm_app.pages.lead import lead_page
@@ -22,6 +23,7 @@ from crm_app.pages.password import password_page
 from crm_app.pages.settings import settings_page
 from crm_app.pages.tasks import tasks_page
 from crm_app.state import alert_push, socket
+from crm_app.state.appointments import AppointmentsState
 from crm_app.state.bell import BellState
 from crm_app.state.calls import CallsState, CallViewState
 from crm_app.state.dashboard import DashboardState
@@ -103,6 +105,12 @@ app.add_page(
 app.add_page(calls_page, route="/calls", title="Calls · CRM", on_load=CallsState.load)
 app.add_page(calls_page, route="/calls/[id]", title="Call · CRM", on_load=CallsState.load)
 app.add_page(tasks_page, route="/tasks", title="Tasks · CRM", on_load=TasksState.load)
+app.add_page(
+    appointments_page,
+    route="/appointments",
+    title="Appointments · CRM",
+    on_load=AppointmentsState.load,
+)
 app.add_page(
     dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load
 )

@@ -27,7 +27,6 @@ from sqlmodel import Session, col, func, select
 
 from crm_app.db import unit_of_work
 from crm_app.models import (
-    Appointment,
     Call,
     Lead,
     LeadStatus,
@@ -38,7 +37,7 @@ from crm_app.models import (
     utcnow,
 )
 from crm_app.models.tally import CallTally, LeadStatusTally, LeadTally
-from crm_app.services import call_query, lead_query, tasks
+from crm_app.services import appointments, call_query, lead_query, tasks
 from crm_app.services.auth import Principal
 from crm_app.services.errors import InvalidInput
 
@@ -255,16 +254,11 @@ def counted_funnel_tile(session: Session, principal: Principal, period: Range) -
 
 def appointments_tile(session: Session, principal: Principal, period: Range) -> list[Part]:
     """Appointments booked during the range."""
-    booked = session.exec(
-        select(func.count())
-        .select_from(Appointment)
-        .where(
-            col(Appointment.business_id) == principal.business_id,
-            col(Appointment.created_at) >= period.start,
-            col(Appointment.created_at) < period.end,
-        )
-    ).one()
-    return [Part("booked", int(booked), "")]
+    booked = appointments.count_booked(
+        session, principal=principal, start=period.start, end=period.end
+    )
+    dates = {"from": period.first.isoformat(), "to": period.last.isoformat()}
+    return [Part("booked", booked, "/appointments?" + urlencode(dates))]
 
 
 def tasks_tile(session: Session, principal: Principal, period: Range) -> list[Part]:

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Browser, expect
 
-from crm_app.models import utcnow
+from crm_app.db import unit_of_work
+from crm_app.models import Appointment, utcnow
 from tests.e2e.conftest import TIMEOUT_MS, sign_in
 from tests.factories import PASSWORD, make_call, make_lead, make_tenant
 from tests.live import LiveServer
@@ -29,6 +30,11 @@ def test_a_tile_links_to_the_list_it_counts(
         make_call(tenant, lead, transcript=SAID, started_at=now - timedelta(minutes=minutes))
     make_call(tenant, lead, transcript=[], started_at=now - timedelta(minutes=25))
     make_call(tenant, lead, transcript=SAID, started_at=now - timedelta(days=10))
+    with unit_of_work() as session:
+        session.add(
+            Appointment(business_id=tenant.id, lead_id=lead.id, title="Check-up",
+                        starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=1, hours=1))
+        )  # fmt: skip
     context = browser.new_context(
         locale="he-IL" if lang == "he" else "en-US", viewport={"width": width, "height": 844}
     )
@@ -48,6 +54,17 @@ def test_a_tile_links_to_the_list_it_counts(
         expect(latest.first).to_contain_text("Dana Cohen")  # the new lead, then its four calls
         call = "Incoming call" if lang == "en" else "שיחה נכנסת"
         expect(latest.filter(has_text=call)).to_have_count(4)
+
+        booked = page.locator("[data-testid=figure][data-tile=appointments][data-key=booked]")
+        expect(booked).to_have_attribute("data-value", "1")
+        booked.click()
+        page.wait_for_url("**/appointments?from=*")
+        expect(page.locator("[data-testid=booked-row]")).to_have_count(1)
+        expect(page.locator("[data-testid=booked-row]")).to_contain_text("Dana Cohen")
+        expect(page.locator("#booked-total")).to_have_text("1")
+        assert int(page.evaluate("document.documentElement.scrollWidth")) <= width
+        page.go_back()
+        page.wait_for_url("**/dashboard?range=30d")
 
         answered.click()
         page.wait_for_url("**/calls?*outcome=answered*")

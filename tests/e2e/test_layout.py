@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
 from crm_app.db import unit_of_work
-from crm_app.models import Lead, Task, utcnow
+from crm_app.models import Appointment, Lead, Task, utcnow
 from tests.e2e.conftest import TIMEOUT_MS, sign_in
 from tests.factories import PASSWORD, Tenant, make_call, make_lead, make_tenant
 from tests.live import LiveServer
@@ -98,6 +98,16 @@ def _work_on(tenant: Tenant, lead: Lead, call_id: int, lang: str) -> None:
                 call_id=call_id,
             )
         )
+        session.add(
+            Appointment(
+                business_id=tenant.id,
+                lead_id=lead.id,
+                call_id=call_id,
+                starts_at=utcnow() + timedelta(days=1),
+                ends_at=utcnow() + timedelta(days=1, minutes=30),
+                title="בדיקה שנתית" if lang == "he" else "Yearly check-up",
+            )
+        )
 
 
 def _shown(page: Page, text: str) -> Any:
@@ -117,6 +127,11 @@ def _pages(tenant: Tenant, lang: str) -> Iterator[tuple[str, str, Any]]:
     yield "calls", "/calls", lambda p: expect(_shown(p, name)).to_be_visible()
     yield "tasks", "/tasks", lambda p: expect(p.locator("[data-testid=task]").first).to_be_visible()
     yield "dashboard", "/dashboard", lambda p: expect(p.locator("h1").first).to_be_visible()
+    yield (
+        "appointments",
+        "/appointments",
+        lambda p: expect(p.locator("[data-testid=booked-row]").first).to_contain_text(name),
+    )
     for section in (
         "profile",
         "business",

@@ -11,8 +11,16 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from crm_app.db import unit_of_work
-from crm_app.models import Business, Call, Lead, LeadSource, Role, utcnow
-from crm_app.services import call_query, dashboard, lead_query, leads, notes, statuses
+from crm_app.models import Appointment, Business, Call, Lead, LeadSource, Role, utcnow
+from crm_app.services import (
+    appointments,
+    call_query,
+    dashboard,
+    lead_query,
+    leads,
+    notes,
+    statuses,
+)
 from crm_app.services.errors import InvalidInput
 from tests.conftest import Database
 from tests.factories import Tenant, make_call, make_lead, make_tenant
@@ -32,6 +40,12 @@ def tenant(db: Database) -> Tenant:
                   started_at=now - timedelta(minutes=minutes))  # fmt: skip
     make_call(made, dana, transcript=[], duration_sec=3, started_at=now - timedelta(minutes=30))
     make_call(made, dana, transcript=SAID, started_at=now - timedelta(days=40))  # outside 30d
+    with unit_of_work() as session:
+        for booked_ago in (timedelta(hours=1), timedelta(days=40)):  # the second: outside 30d
+            session.add(
+                Appointment(business_id=made.id, lead_id=dana.id, created_at=now - booked_ago,
+                            starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2))
+            )  # fmt: skip
     return made
 
 
@@ -45,6 +59,11 @@ def _list_total(tenant: Tenant, href: str) -> int:
     params = dict(parse_qsl(parts.query))
     principal = tenant.principal(Role.OWNER)
     with unit_of_work(read_only=True) as session:
+        if parts.path == "/appointments":
+            period = dashboard.parse_range("custom", params["from"], params["to"], ZONE.key)
+            return len(appointments.booked_between(
+                session, principal=principal, start=period.start, end=period.end
+            ))  # fmt: skip
         if parts.path == "/calls":
             filters = call_query.parse_filters(params)
             return call_query.fetch_page(session, principal=principal, filters=filters).total
@@ -63,7 +82,10 @@ def test_every_figure_equals_the_list_it_links_to(tenant: Tenant) -> None:
     assert {k: p.value for k, p in sources.items()} == {"phone_ai": 1, "manual": 1}
     funnel = _figures(dashboard.compute("funnel", principal=principal, period=period))
     assert funnel["new"].value == 2
-    counts = [calls["answered"], calls["missed"], *sources.values(), *funnel.values()]
+    booked = _figures(dashboard.compute("appointments", principal=principal, period=period))
+    assert booked["booked"].value == 1
+    counts = [calls["answered"], calls["missed"], *sources.values(), *funnel.values(),
+              booked["booked"]]  # fmt: skip
     for part in counts:
         assert _list_total(tenant, part.href) == part.value, part
 
