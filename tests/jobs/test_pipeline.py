@@ -54,8 +54,8 @@ def test_a_recorded_call_gets_its_recording_transcript_summary_note_and_status(
     assert run_pipeline(call_id, config=outside.config) == "done"
 
     call = load(call_id)
-    # A known lead's answered call: nothing to alert (its callback task went to an owner).
-    assert step_states(call) == dict.fromkeys(STEPS, "done") | {"alert": "skipped"}
+    # A known lead's answered call: its only alert tells the owner of the callback task.
+    assert step_states(call) == dict.fromkeys(STEPS, "done")
     path = storage.path_for(call.recording_storage_key or "")
     assert path.read_bytes()[:4] == b"RIFF"
     assert call.audio_bytes_len == path.stat().st_size
