@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,6 +44,13 @@ def _task(
         )
 
 
+def _later_today(tenant: Tenant) -> float:
+    """Hours from now to a time still today in the business's zone (half an hour at most)."""
+    now = utcnow().astimezone(ZoneInfo(tenant.business.timezone))
+    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
+    return min(0.5, (midnight - now).total_seconds() / 3600 / 2)
+
+
 def _tasks_titled(tenant: Tenant, title: str) -> list[Task]:
     with unit_of_work(read_only=True) as session:
         query = select(Task).where(col(Task.business_id) == tenant.id, col(Task.title) == title)
@@ -57,7 +64,7 @@ def test_my_day_shows_overdue_and_today_and_a_task_is_added_done_and_snoozed(
     tenant = make_tenant(name="Bright Smile", locale="en")
     lead = make_lead(tenant, name="Dana Cohen")
     _task(tenant, "Send the quote", -3, lead)
-    _task(tenant, "Confirm the visit", 0.5)
+    _task(tenant, "Confirm the visit", _later_today(tenant))
     _task(tenant, "Somebody else's", 1, for_owner=True)  # not in the agent's day
     page = _context_page(browser, viewport, "en-US")
     try:
