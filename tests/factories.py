@@ -6,12 +6,12 @@ import functools
 import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from crm_app.db import unit_of_work
-from crm_app.models import Business, Call, Lead, Role, User, utcnow
-from crm_app.services import accounts, leads, storage
+from crm_app.models import Appointment, Business, Call, Lead, Role, User, utcnow
+from crm_app.services import accounts, booking, leads, storage
 from crm_app.services.auth import Principal, principal_for
 from crm_app.services.passwords import hash_password
 
@@ -125,3 +125,23 @@ def make_call(tenant: Tenant, lead: Lead | None = None, **fields: Any) -> Call:
         session.add(call)
         session.flush()
         return call
+
+
+def make_appointment(
+    tenant: Tenant, lead: Lead | None, starts_at: datetime, minutes: int = 30, **fields: Any
+) -> Appointment:
+    """An appointment in the tenant's first calendar, written as is (no booking rules)."""
+    with unit_of_work() as session:
+        calendar = booking.calendars(session, tenant.id)[0]
+        assert calendar.id is not None
+        appointment = Appointment(
+            business_id=tenant.id,
+            calendar_id=calendar.id,
+            lead_id=lead.id if lead else None,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=minutes),
+            **fields,
+        )
+        session.add(appointment)
+        session.flush()
+        return appointment

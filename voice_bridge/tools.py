@@ -138,8 +138,7 @@ def schedule_appointment(context: CallContext, args: dict[str, Any]) -> dict[str
             appointment = booking.book(
                 session,
                 business_id=context.business_id,
-                starts_at=starts,
-                title=reason or "Phone booking",
+                request=booking.Request(starts_at=starts, title=reason or "Phone booking"),
                 lead_id=context.lead_id,
                 call_id=context.call_id,
                 now=context.clock(),

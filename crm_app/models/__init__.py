@@ -1,7 +1,9 @@
 """SQLModel tables. Importing this package registers every table on the metadata."""
 
 from crm_app.models.activity import (
+    HOLDS_TIME,
     Appointment,
+    AppointmentStatus,
     AuditEvent,
     Call,
     CallDirection,
@@ -24,6 +26,14 @@ from crm_app.models.business import (
     User,
     UserSession,
 )
+from crm_app.models.calendar import (
+    AppointmentType,
+    Calendar,
+    TextDirection,
+    TextKind,
+    TextMessage,
+    TextState,
+)
 from crm_app.models.lead import (
     Lead,
     LeadField,
@@ -37,6 +47,14 @@ from crm_app.models.tally import CallTally, LeadStatusTally, LeadTally
 from crm_app.models.task import Task, TaskKind, TaskState
 
 __all__ = [
+    "HOLDS_TIME",
+    "AppointmentStatus",
+    "AppointmentType",
+    "Calendar",
+    "TextDirection",
+    "TextKind",
+    "TextMessage",
+    "TextState",
     "CallTally",
     "LeadStatusTally",
     "LeadTally",

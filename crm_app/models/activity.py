@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlmodel import Field, SQLModel
 
 from crm_app.models.base import (
@@ -174,20 +175,52 @@ class TwilioCallback(SQLModel, table=True):
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class AppointmentStatus(StrEnum):
+    """Where an appointment stands; scheduled and confirmed ones hold their time."""
+
+    SCHEDULED = "scheduled"
+    CONFIRMED = "confirmed"  # the customer answered the text with 1 / כן
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+HOLDS_TIME = ("scheduled", "confirmed")
+
+
 class Appointment(SQLModel, table=True):
-    """A booked slot, made by an agent or by the voice agent's tool."""
+    """A booked time in a calendar, made by a person or by the voice agent's tool."""
+
+    __table_args__ = (
+        # The database refuses two appointments that hold overlapping times in one calendar.
+        ExcludeConstraint(
+            ("calendar_id", "="),
+            (sa.func.tstzrange(sa.column("starts_at"), sa.column("ends_at"), "[)"), "&&"),
+            name="ex_appointment_calendar_time",
+            using="gist",
+            where=sa.text("status IN ('scheduled', 'confirmed')"),
+        ),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = business_fk()
+    calendar_id: int = Field(foreign_key="calendar.id", nullable=False, ondelete="CASCADE")
+    type_id: int | None = Field(
+        default=None, foreign_key="appointment_type.id", ondelete="SET NULL"
+    )
     lead_id: int | None = Field(
         default=None, foreign_key="lead.id", index=True, ondelete="SET NULL"
     )
     call_id: int | None = Field(default=None, foreign_key="call.id", ondelete="SET NULL")
+    # Who booked it by hand (None: the voice agent).
+    booked_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     title: str = Field(default="", max_length=200)
     status: str = Field(default="scheduled", max_length=20)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class WhatsappMessage(SQLModel, table=True):

@@ -41,6 +41,13 @@ class Business(SQLModel, table=True):
     slot_minutes: int = Field(default=30)
     booking_window_days: int = Field(default=30)
     min_notice_minutes: int = Field(default=120)
+    # Texts to customers about their appointments: a confirmation when booked, and reminders
+    # this many minutes before.
+    texts_customers: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    reminder_minutes: list[int] = Field(
+        default_factory=lambda: [1440, 120],
+        sa_column=sa.Column(json_type(), nullable=False, server_default="[1440, 120]"),
+    )
     # Days the business is closed whatever the weekday ("2026-12-25"), in its own zone.
     closed_dates: list[str] = Field(
         default_factory=list, sa_column=sa.Column(json_type(), nullable=False, server_default="[]")

@@ -7,7 +7,7 @@ import re
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from crm_app.models import Business, Role, User
+from crm_app.models import Business, Calendar, Role, User
 from crm_app.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crm_app.services.passwords import hash_password
 from crm_app.services.phones import normalize_phone
@@ -57,6 +57,7 @@ def create_business(
     session.flush()
     assert business.id is not None
     seed_default_statuses(session, business_id=business.id)
+    session.add(Calendar(business_id=business.id, name=name[:100]))
     return business
 
 

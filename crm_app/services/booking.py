@@ -1,4 +1,12 @@
-"""Appointment slots and bookings: hours, closed dates, slot length, window, notice, time zone."""
+"""Booking rules, free times and bookings: one service for the voice agent and for people.
+
+A calendar (a staff member or a room) has its own opening hours, or the
+business's. A slot starts on the business's slot grid inside those hours, lasts
+the appointment type's length (or one slot), and is bookable between the
+notice period and the booking window. The database is what refuses a double
+booking: an exclusion constraint over the calendar and the time range, so two
+requests racing for one slot cannot both win, whichever process they run in.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from crm_app.models import Appointment, Business, utcnow
+from crm_app.models import (
+    HOLDS_TIME,
+    Appointment,
+    AppointmentType,
+    Business,
+    Calendar,
+    utcnow,
+)
 from crm_app.services.errors import Conflict, InvalidInput, NotFound
 
 # Sunday to Thursday, 9 to 5: the Israeli working week, when a business set nothing.
@@ -17,97 +34,238 @@ DEFAULT_HOURS: dict[str, list[list[str]]] = {
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
 MAX_SLOTS = 12
+EXCLUSION_VIOLATION = "23P01"
 
 
 @dataclass(frozen=True)
 class Rules:
-    """How a business books."""
+    """How one calendar books."""
 
     timezone: ZoneInfo
     hours: dict[str, list[list[str]]]
-    slot: timedelta
+    slot: timedelta  # the grid starts fall on
     window_days: int
     notice: timedelta
     closed_dates: frozenset[date] = frozenset()
 
     @classmethod
-    def of(cls, business: Business) -> Rules:
-        """The business's rules (default hours when it set none)."""
+    def of(cls, business: Business, calendar: Calendar | None = None) -> Rules:
+        """The rules of ``calendar`` (its own hours, else the business's, else the default)."""
+        hours = (calendar.hours if calendar is not None else None) or business.business_hours
         return cls(
             timezone=ZoneInfo(business.timezone),
-            hours=business.business_hours or DEFAULT_HOURS,
+            hours=hours or DEFAULT_HOURS,
             slot=timedelta(minutes=max(5, business.slot_minutes)),
             window_days=max(1, business.booking_window_days),
             notice=timedelta(minutes=max(0, business.min_notice_minutes)),
             closed_dates=frozenset(date.fromisoformat(d) for d in business.closed_dates or []),
         )
 
+    def open_spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The opening hours of ``day`` as aware times (none on a closed date)."""
+        if day in self.closed_dates:
+            return []
+        return [
+            (
+                datetime.combine(day, time.fromisoformat(start), tzinfo=self.timezone),
+                datetime.combine(day, time.fromisoformat(end), tzinfo=self.timezone),
+            )
+            for start, end in self.hours.get(WEEKDAYS[day.weekday()], [])
+        ]
 
-def _business(session: Session, business_id: int, lock: bool = False) -> Business:
-    query = select(Business).where(col(Business.id) == business_id)
-    business = session.exec(query.with_for_update() if lock else query).first()
+    def day_slots(self, day: date, length: timedelta | None = None) -> list[datetime]:
+        """Every slot start of ``day`` whose appointment of ``length`` ends within the hours."""
+        length = length or self.slot
+        slots: list[datetime] = []
+        for start, end in self.open_spans(day):
+            while start + length <= end:
+                slots.append(start)
+                start += self.slot
+        return slots
+
+    def bookable(self, start: datetime, now: datetime) -> bool:
+        """Whether ``start`` is between the notice period and the end of the window."""
+        return now + self.notice <= start <= now + timedelta(days=self.window_days)
+
+
+def business_of(session: Session, business_id: int) -> Business:
+    """The business (``NotFound`` if it is gone)."""
+    business = session.get(Business, business_id)
     if business is None:
         raise NotFound("no such business")
     return business
 
 
-def _day_slots(rules: Rules, day: date) -> list[datetime]:
-    slots: list[datetime] = []
-    if day in rules.closed_dates:
-        return slots
-    for start_text, end_text in rules.hours.get(WEEKDAYS[day.weekday()], []):
-        start = datetime.combine(day, time.fromisoformat(start_text), tzinfo=rules.timezone)
-        end = datetime.combine(day, time.fromisoformat(end_text), tzinfo=rules.timezone)
-        while start + rules.slot <= end:
-            slots.append(start)
-            start += rules.slot
-    return slots
-
-
-def _taken(
-    session: Session, business_id: int, day_start: datetime, day_end: datetime
-) -> list[tuple[datetime, datetime]]:
-    rows = session.exec(
-        select(Appointment).where(
-            col(Appointment.business_id) == business_id,
-            col(Appointment.status) == "scheduled",
-            col(Appointment.starts_at) < day_end,
-            col(Appointment.ends_at) > day_start,
-        )
+def calendars(session: Session, business_id: int) -> list[Calendar]:
+    """The business's active calendars, in their order."""
+    query = select(Calendar).where(
+        col(Calendar.business_id) == business_id, col(Calendar.active).is_(True)
     )
-    return [(a.starts_at, a.ends_at) for a in rows]
+    return list(session.exec(query.order_by(col(Calendar.position), col(Calendar.id))))
 
 
-def _bookable(rules: Rules, start: datetime, now: datetime) -> bool:
-    return now + rules.notice <= start <= now + timedelta(days=rules.window_days)
+def calendar_of(session: Session, business_id: int, calendar_id: int) -> Calendar:
+    """One of the business's active calendars (``NotFound`` for another business's)."""
+    calendar = session.get(Calendar, calendar_id)
+    if calendar is None or calendar.business_id != business_id or not calendar.active:
+        raise NotFound("no such calendar", key="errors.calendar_not_found")
+    return calendar
+
+
+def type_of(session: Session, business_id: int, type_id: int | None) -> AppointmentType | None:
+    """One of the business's appointment types (``NotFound`` for another business's)."""
+    if type_id is None:
+        return None
+    kind = session.get(AppointmentType, type_id)
+    if kind is None or kind.business_id != business_id or not kind.active:
+        raise NotFound("no such appointment type", key="errors.type_not_found")
+    return kind
+
+
+def length_of(business: Business, kind: AppointmentType | None) -> timedelta:
+    """How long an appointment of ``kind`` lasts (one slot when it has no type)."""
+    return timedelta(minutes=kind.minutes if kind else max(5, business.slot_minutes))
+
+
+def taken(
+    session: Session, calendar_ids: list[int], start: datetime, end: datetime, skip: int | None
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Per calendar, the held times that overlap ``[start, end)`` (leaving out ``skip``)."""
+    query = select(Appointment.calendar_id, Appointment.starts_at, Appointment.ends_at).where(
+        col(Appointment.calendar_id).in_(calendar_ids),
+        col(Appointment.status).in_(HOLDS_TIME),
+        sa.func.tstzrange(Appointment.starts_at, Appointment.ends_at, "[)").op("&&")(
+            sa.func.tstzrange(start, end, "[)")
+        ),
+    )
+    if skip is not None:
+        query = query.where(col(Appointment.id) != skip)
+    held: dict[int, list[tuple[datetime, datetime]]] = {c: [] for c in calendar_ids}
+    for calendar_id, starts, ends in session.exec(query):
+        held[calendar_id].append((starts, ends))
+    return held
+
+
+def _is_free(held: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
+    return not any(a < end and start < b for a, b in held)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A free time and the calendars it is free in."""
+
+    starts_at: datetime
+    ends_at: datetime
+    calendar_ids: tuple[int, ...]
+
+
+def free_between(
+    session: Session,
+    *,
+    business_id: int,
+    start: date,
+    end: date,
+    calendar_id: int | None = None,
+    type_id: int | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The free slots of the days ``[start, end]``: in one calendar, or in any of them."""
+    business = business_of(session, business_id)
+    kind = type_of(session, business_id, type_id)
+    chosen = (
+        [calendar_of(session, business_id, calendar_id)]
+        if calendar_id is not None
+        else calendars(session, business_id)
+    )
+    if not chosen:
+        return []
+    now, length = now or utcnow(), length_of(business, kind)
+    rules = {c.id: Rules.of(business, c) for c in chosen if c.id is not None}
+    zone = ZoneInfo(business.timezone)
+    first = datetime.combine(start, time(), tzinfo=zone)
+    last = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
+    held = taken(session, list(rules), first, last, None)
+    found: dict[datetime, list[int]] = {}
+    day = start
+    while day <= end:
+        for cid, rule in rules.items():
+            for s in rule.day_slots(day, length):
+                if rule.bookable(s, now) and _is_free(held[cid], s, s + length):
+                    found.setdefault(s, []).append(cid)
+        day += timedelta(days=1)
+    return [Slot(s, s + length, tuple(ids)) for s, ids in sorted(found.items())]
 
 
 def free_slots(
     session: Session, *, business_id: int, day: date, now: datetime | None = None
 ) -> list[datetime]:
-    """The free slots of ``day`` (in the business's zone), at most twelve."""
-    rules = Rules.of(_business(session, business_id))
-    now = now or utcnow()
-    candidates = [s for s in _day_slots(rules, day) if _bookable(rules, s, now)]
-    if not candidates:
-        return []
-    taken = _taken(session, business_id, candidates[0], candidates[-1] + rules.slot)
-    free = [s for s in candidates if not any(a < s + rules.slot and s < b for a, b in taken)]
-    return free[:MAX_SLOTS]
+    """The free slots of ``day`` (in the business's zone) in any calendar, at most twelve."""
+    slots = free_between(session, business_id=business_id, start=day, end=day, now=now)
+    return [s.starts_at for s in slots][:MAX_SLOTS]
 
 
 def next_free_days(
     session: Session, *, business_id: int, after: date, days: int = 3, now: datetime | None = None
 ) -> list[date]:
     """The next days (after ``after``) that have a free slot."""
-    rules = Rules.of(_business(session, business_id))
-    found: list[date] = []
-    for offset in range(1, rules.window_days + 1):
-        day = after + timedelta(days=offset)
-        if free_slots(session, business_id=business_id, day=day, now=now):
-            found.append(day)
-            if len(found) == days:
-                break
+    business = business_of(session, business_id)
+    zone = ZoneInfo(business.timezone)
+    start = after + timedelta(days=1)
+    end = after + timedelta(days=max(1, business.booking_window_days))
+    slots = free_between(session, business_id=business_id, start=start, end=end, now=now)
+    found = sorted({s.starts_at.astimezone(zone).date() for s in slots})
+    return found[:days]
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a booking asks for."""
+
+    starts_at: datetime
+    calendar_id: int | None = None  # None: the first calendar free at that time
+    type_id: int | None = None
+    title: str = ""
+
+
+def _check(rules: Rules, start: datetime, length: timedelta, now: datetime) -> None:
+    local = start.astimezone(rules.timezone)
+    if local not in rules.day_slots(local.date(), length):
+        raise InvalidInput(
+            "that time is outside the opening hours or off the slot grid",
+            field="starts_at",
+            key="errors.slot_outside_hours",
+        )
+    if not rules.bookable(local, now):
+        raise InvalidInput(
+            "that time is too soon or too far ahead to book",
+            field="starts_at",
+            key="errors.slot_out_of_window",
+        )
+
+
+def _taken() -> Conflict:
+    return Conflict("that time was just booked", key="errors.slot_taken")
+
+
+def _hold(session: Session, appointment: Appointment) -> bool:
+    """Write ``appointment`` in a savepoint; False when the exclusion constraint refuses it."""
+    try:
+        with session.begin_nested():
+            session.add(appointment)
+            session.flush()
+    except IntegrityError as exc:
+        if getattr(exc.orig, "pgcode", None) != EXCLUSION_VIOLATION:  # psycopg2's SQLSTATE
+            raise
+        return False
+    return True
+
+
+def _candidates(session: Session, business_id: int, calendar_id: int | None) -> list[Calendar]:
+    if calendar_id is not None:
+        return [calendar_of(session, business_id, calendar_id)]
+    found = calendars(session, business_id)
+    if not found:
+        raise NotFound("the business has no calendar", key="errors.calendar_not_found")
     return found
 
 
@@ -115,33 +273,66 @@ def book(
     session: Session,
     *,
     business_id: int,
-    starts_at: datetime,
-    title: str,
+    request: Request,
     lead_id: int | None = None,
     call_id: int | None = None,
+    booked_by_id: int | None = None,
     now: datetime | None = None,
 ) -> Appointment:
-    """Book a slot; the business row is locked so two calls cannot take the same slot.
+    """Book ``request`` under the calendar's rules.
 
     Raises:
-        InvalidInput: outside hours, the window or the notice period.
-        Conflict: the slot was taken.
+        InvalidInput: outside the hours, off the grid, or outside the notice and window.
+        Conflict: the time is taken in the calendar (in every calendar, when none was named).
+        NotFound: a calendar or type of another business.
     """
-    business = _business(session, business_id, lock=True)
-    rules = Rules.of(business)
-    local = starts_at.astimezone(rules.timezone)
-    if local not in _day_slots(rules, local.date()) or not _bookable(rules, local, now or utcnow()):
-        raise InvalidInput("that time cannot be booked", field="starts_at")
-    if _taken(session, business_id, local, local + rules.slot):
-        raise Conflict("that slot was just taken")
-    appointment = Appointment(
-        business_id=business_id,
-        lead_id=lead_id,
-        call_id=call_id,
-        starts_at=local,
-        ends_at=local + rules.slot,
-        title=title[:200],
-    )
-    session.add(appointment)
-    session.flush()
+    business = business_of(session, business_id)
+    kind = type_of(session, business_id, request.type_id)
+    length, now = length_of(business, kind), now or utcnow()
+    checked: InvalidInput | None = None
+    for calendar in _candidates(session, business_id, request.calendar_id):
+        try:
+            _check(Rules.of(business, calendar), request.starts_at, length, now)
+        except InvalidInput as exc:
+            checked = checked or exc
+            continue
+        assert calendar.id is not None
+        appointment = Appointment(
+            business_id=business_id,
+            calendar_id=calendar.id,
+            type_id=kind.id if kind else None,
+            lead_id=lead_id,
+            call_id=call_id,
+            booked_by_id=booked_by_id,
+            starts_at=request.starts_at,
+            ends_at=request.starts_at + length,
+            title=(request.title or (kind.name if kind else ""))[:200],
+        )
+        if _hold(session, appointment):
+            return appointment
+        checked = None
+    raise checked or _taken()
+
+
+def move(
+    session: Session,
+    *,
+    appointment: Appointment,
+    starts_at: datetime,
+    calendar_id: int | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move ``appointment`` to ``starts_at`` (and to ``calendar_id``), keeping its length."""
+    business = business_of(session, appointment.business_id)
+    target = calendar_of(session, business.id or 0, calendar_id or appointment.calendar_id)
+    length = appointment.ends_at - appointment.starts_at
+    _check(Rules.of(business, target), starts_at, length, now or utcnow())
+    assert target.id is not None
+    appointment.calendar_id, appointment.starts_at = target.id, starts_at
+    appointment.ends_at = starts_at + length
+    if appointment.status == "confirmed":
+        appointment.status, appointment.confirmed_at = "scheduled", None  # a new time to confirm
+    if not _hold(session, appointment):
+        session.refresh(appointment)  # the savepoint's rollback left it as it was
+        raise _taken()
     return appointment

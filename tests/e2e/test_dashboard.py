@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Browser, expect
 
-from crm_app.db import unit_of_work
-from crm_app.models import Appointment, utcnow
+from crm_app.models import utcnow
 from tests.e2e.conftest import TIMEOUT_MS, sign_in
-from tests.factories import PASSWORD, make_call, make_lead, make_tenant
+from tests.factories import PASSWORD, make_appointment, make_call, make_lead, make_tenant
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -30,11 +29,7 @@ def test_a_tile_links_to_the_list_it_counts(
         make_call(tenant, lead, transcript=SAID, started_at=now - timedelta(minutes=minutes))
     make_call(tenant, lead, transcript=[], started_at=now - timedelta(minutes=25))
     make_call(tenant, lead, transcript=SAID, started_at=now - timedelta(days=10))
-    with unit_of_work() as session:
-        session.add(
-            Appointment(business_id=tenant.id, lead_id=lead.id, title="Check-up",
-                        starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=1, hours=1))
-        )  # fmt: skip
+    make_appointment(tenant, lead, now + timedelta(days=1), minutes=60, title="Check-up")
     context = browser.new_context(
         locale="he-IL" if lang == "he" else "en-US", viewport={"width": width, "height": 844}
     )

@@ -20,9 +20,16 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
 from crm_app.db import unit_of_work
-from crm_app.models import Appointment, Lead, Task, utcnow
+from crm_app.models import Lead, Task, utcnow
 from tests.e2e.conftest import TIMEOUT_MS, sign_in
-from tests.factories import PASSWORD, Tenant, make_call, make_lead, make_tenant
+from tests.factories import (
+    PASSWORD,
+    Tenant,
+    make_appointment,
+    make_call,
+    make_lead,
+    make_tenant,
+)
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -98,16 +105,8 @@ def _work_on(tenant: Tenant, lead: Lead, call_id: int, lang: str) -> None:
                 call_id=call_id,
             )
         )
-        session.add(
-            Appointment(
-                business_id=tenant.id,
-                lead_id=lead.id,
-                call_id=call_id,
-                starts_at=utcnow() + timedelta(days=1),
-                ends_at=utcnow() + timedelta(days=1, minutes=30),
-                title="בדיקה שנתית" if lang == "he" else "Yearly check-up",
-            )
-        )
+    title = "בדיקה שנתית" if lang == "he" else "Yearly check-up"
+    make_appointment(tenant, lead, utcnow() + timedelta(days=1), call_id=call_id, title=title)
 
 
 def _shown(page: Page, text: str) -> Any:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from crm_app.db import unit_of_work
-from crm_app.models import Appointment, Business, Call, Lead, LeadSource, Role, utcnow
+from crm_app.models import Business, Call, Lead, LeadSource, Role, utcnow
 from crm_app.services import (
     appointments,
     call_query,
@@ -23,7 +23,7 @@ from crm_app.services import (
 )
 from crm_app.services.errors import InvalidInput
 from tests.conftest import Database
-from tests.factories import Tenant, make_call, make_lead, make_tenant
+from tests.factories import Tenant, make_appointment, make_call, make_lead, make_tenant
 
 ZONE = ZoneInfo("Asia/Jerusalem")
 SAID = [{"speaker": "caller", "text": "שלום", "start_ms": 0, "end_ms": 900}]
@@ -40,12 +40,10 @@ def tenant(db: Database) -> Tenant:
                   started_at=now - timedelta(minutes=minutes))  # fmt: skip
     make_call(made, dana, transcript=[], duration_sec=3, started_at=now - timedelta(minutes=30))
     make_call(made, dana, transcript=SAID, started_at=now - timedelta(days=40))  # outside 30d
-    with unit_of_work() as session:
-        for booked_ago in (timedelta(hours=1), timedelta(days=40)):  # the second: outside 30d
-            session.add(
-                Appointment(business_id=made.id, lead_id=dana.id, created_at=now - booked_ago,
-                            starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2))
-            )  # fmt: skip
+    for hours, booked_ago in ((0, timedelta(hours=1)), (1, timedelta(days=40))):  # outside 30d
+        make_appointment(
+            made, dana, now + timedelta(days=2, hours=hours), created_at=now - booked_ago
+        )
     return made
 
 
