@@ -109,6 +109,18 @@ class Bridge:
         """``POST /twilio/recording``: recording status, upserted by CallSid and RecordingSid."""
         return await self._callback(request, "recording")
 
+    async def text(self, request: Request) -> Response:
+        """``POST /twilio/sms``: a customer's text; the answer goes back as TwiML."""
+        form = await _signed_form(request, self.config)
+        if form is None:
+            return PlainTextResponse("invalid signature", status_code=403)
+        business = await asyncio.to_thread(crm.business_for_number, form.get("To", ""))
+        if business is None:
+            logger.warning("text_refused reason=unknown_number")
+            return _xml(twiml.text_back(None))
+        answer = await asyncio.to_thread(crm.receive_text, business, form)
+        return _xml(twiml.text_back(answer))
+
     async def _callback(self, request: Request, kind: str) -> Response:
         form = await _signed_form(request, self.config)
         if form is None:
@@ -323,6 +335,9 @@ def create_bridge(
     async def recording(request: Request) -> Response:
         return await get().recording(request)
 
+    async def text(request: Request) -> Response:
+        return await get().text(request)
+
     async def media(websocket: WebSocket) -> None:
         await get().media(websocket)
 
@@ -331,6 +346,7 @@ def create_bridge(
             Route("/voice", voice, methods=["POST"]),
             Route("/status", status, methods=["POST"]),
             Route("/recording", recording, methods=["POST"]),
+            Route("/sms", text, methods=["POST"]),
             WebSocketRoute("/media", media),
         ]
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,7 +21,7 @@ from twilio.rest import Client
 
 from crm_app.db import unit_of_work
 from crm_app.models import Business, Call, Lead, utcnow
-from crm_app.services import accounts, agent, agent_time, calls
+from crm_app.services import accounts, agent, agent_time, calls, text_replies
 from crm_app.services.agent import AgentSettings
 from crm_app.services.errors import InvalidInput, NotFound
 from crm_app.services.phones import normalize_phone
@@ -74,6 +75,23 @@ def business_for_number(to_number: str) -> Business | None:
         return None
     with unit_of_work() as session:
         return accounts.business_by_phone(session, phone_e164=e164)
+
+
+_MESSAGE_SID = re.compile(r"^SM[A-Za-z0-9]{32}$")
+
+
+def receive_text(business: Business, form: dict[str, str]) -> str | None:
+    """A customer's text to the business; the answer to send back, if any."""
+    text = text_replies.Inbound(
+        sid=form.get("MessageSid", form.get("SmsSid", "")),
+        from_=form.get("From", ""),
+        to=form.get("To", ""),
+        body=form.get("Body", ""),
+    )
+    if not _MESSAGE_SID.match(text.sid):
+        return None
+    with unit_of_work() as session:
+        return text_replies.receive(session, business=business, text=text)
 
 
 def start_call(

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crm_app.db import unit_of_work
 from crm_app.models import utcnow
-from crm_app.services import agent_time, booking, relative_dates
+from crm_app.services import agent_time, booking, relative_dates, texts
 from crm_app.services.errors import DomainError, InvalidInput
 
 logger = logging.getLogger("voice_bridge.tools")
@@ -143,6 +143,7 @@ def schedule_appointment(context: CallContext, args: dict[str, Any]) -> dict[str
                 call_id=context.call_id,
                 now=context.clock(),
             )
+            texts.confirm_booking(session, appointment)  # a worker sends it within a minute
     except DomainError as exc:
         raise ToolError("slot_unavailable", exc.message) from exc
     return {

@@ -1,7 +1,8 @@
-"""TwiML answers: connect the media stream, or a polite spoken refusal."""
+"""TwiML answers: connect the media stream, a polite spoken refusal, or a text back."""
 
 from __future__ import annotations
 
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Connect, Stream, VoiceResponse
 
 MESSAGES = {
@@ -36,4 +37,12 @@ def refuse(reason: str, locale: str = "he") -> str:
         MESSAGES[reason].get(locale, MESSAGES[reason]["he"]), voice=voice, language=language
     )
     response.hangup()
+    return str(response)
+
+
+def text_back(body: str | None) -> str:
+    """The answer to a received text: ``<Message>`` with ``body``, or nothing to send."""
+    response = MessagingResponse()
+    if body:
+        response.message(body)
     return str(response)

@@ -11,7 +11,9 @@ from pydantic import BaseModel
 from crm_app.api import (
     agent,
     alerts,
+    appointments,
     business,
+    calendars,
     calls,
     dashboard,
     exports,
@@ -61,6 +63,8 @@ def create_api() -> FastAPI:
     api.include_router(tasks.router)
     api.include_router(dashboard.router)
     api.include_router(alerts.router)
+    api.include_router(appointments.router)
+    api.include_router(calendars.router)
     return api
 
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from crm_app.api import browser_auth
+from crm_app.api import browser_auth, feeds
 from crm_app.api.app import create_api
 from crm_app.api.headers import SecurityHeaders
 from crm_app.api.limits import BodySizeLimit
@@ -41,6 +41,7 @@ def backend_routes(bridge: Starlette) -> list[BaseRoute]:
         Route("/auth/logout", browser_auth.logout, methods=["POST"]),
         Route("/_upload/{path:path}", _no_public_uploads, methods=["GET", "HEAD"]),
         Mount("/api/v1", app=create_api()),
+        Route("/feeds/{secret}.ics", feeds.calendar_feed, methods=["GET", "HEAD"]),
         Mount("/twilio", app=bridge),
         WebSocketRoute("/talk", talk_endpoint(bridge.state.bridge)),
     ]

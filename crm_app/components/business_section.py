@@ -230,6 +230,7 @@ def business_section() -> rx.Component:
                 hint("business.webhooks_hint"),
                 _webhook("business.webhook_voice", S.webhooks["voice"], "webhook-voice"),
                 _webhook("business.webhook_status", S.webhooks["status"], "webhook-status"),
+                _webhook("business.webhook_sms", S.webhooks["sms"], "webhook-sms"),
                 spacing="2",
             ),
             width="100%",

@@ -340,6 +340,7 @@ MESSAGES: dict[str, str] = {
         '(Webhook, HTTP POST) and the second under "Call status changes".'
     ),
     "business.webhook_voice": "A call comes in",
+    "business.webhook_sms": "A text comes in",
     "business.webhook_status": "Call status changes",
     "business.copy": "Copy",
     "business.timezone": "Time zone",
@@ -818,4 +819,26 @@ MESSAGES: dict[str, str] = {
     "alerts.kind.task_due": "A task of mine is due",
     "alerts.kind.assigned": "A lead or task is given to me",
     "alerts.email_saved": "Your e-mail alerts are saved",
+    "texts.confirmation": (
+        "{business}: you are booked for {weekday}, {date} at {time}. "
+        "Reply 1 to confirm or 2 to cancel."
+    ),
+    "texts.reminder": (
+        "{business}: a reminder of your appointment on {weekday}, {date} at {time}. "
+        "Reply 1 to confirm or 2 to cancel."
+    ),
+    "texts.confirmed": (
+        "{business}: thank you! Your appointment on {weekday}, {date} at {time} is confirmed."
+    ),
+    "texts.cancelled": (
+        "{business}: your appointment on {weekday}, {date} at {time} is cancelled. "
+        "Call us to book another."
+    ),
+    "texts.unknown": (
+        "{business}: for your appointment on {weekday}, {date} at {time}, "
+        "reply 1 to confirm or 2 to cancel."
+    ),
+    "texts.no_appointment": (
+        "{business}: we found no upcoming appointment of yours. Call us to book one."
+    ),
 }

@@ -332,6 +332,7 @@ MESSAGES: dict[str, str] = {
         'HTTP POST) ואת השנייה ב-"Call status changes".'
     ),
     "business.webhook_voice": "שיחה נכנסת",
+    "business.webhook_sms": "הודעת SMS נכנסת",
     "business.webhook_status": "שינוי סטטוס שיחה",
     "business.copy": "העתקה",
     "business.timezone": "אזור זמן",
@@ -797,4 +798,18 @@ MESSAGES: dict[str, str] = {
     "alerts.kind.task_due": "הגיע מועד משימה שלי",
     "alerts.kind.assigned": "ליד או משימה הועברו אליי",
     "alerts.email_saved": "העדפות המייל נשמרו",
+    "texts.confirmation": (
+        "{business}: נקבע לך תור ל{weekday} {date} בשעה {time}. השב/י 1 לאישור או 2 לביטול."
+    ),
+    "texts.reminder": (
+        "{business}: תזכורת לתור שלך ב{weekday} {date} בשעה {time}. השב/י 1 לאישור או 2 לביטול."
+    ),
+    "texts.confirmed": "{business}: תודה! התור שלך ב{weekday} {date} בשעה {time} אושר.",
+    "texts.cancelled": (
+        "{business}: התור שלך ב{weekday} {date} בשעה {time} בוטל. לתור חדש התקשר/י אלינו."
+    ),
+    "texts.unknown": (
+        "{business}: לתור שלך ב{weekday} {date} בשעה {time} השב/י 1 לאישור או 2 לביטול."
+    ),
+    "texts.no_appointment": "{business}: לא מצאנו תור קרוב שלך. לתור חדש התקשר/י אלינו.",
 }

@@ -24,6 +24,9 @@ class JobQueue(Protocol):
     def enqueue(self, call_id: int, *, final: bool = False, delay: float = 0.0) -> None:
         """Run the pipeline of ``call_id`` after ``delay`` seconds."""
 
+    def send_texts(self) -> None:
+        """Send the waiting texts to customers soon."""
+
 
 class ProcrastinateQueue:
     """Defers jobs to procrastinate's tables (opened on first use, in this process)."""
@@ -46,6 +49,10 @@ class ProcrastinateQueue:
     def enqueue(self, call_id: int, *, final: bool = False, delay: float = 0.0) -> None:
         """Defer a ``crm:call_pipeline`` job."""
         tasks.defer(self.app(), call_id, final=final, delay=delay, queue=self.queue)
+
+    def send_texts(self) -> None:
+        """Defer a ``crm:texts`` job."""
+        tasks.defer_texts(self.app())
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -81,3 +88,8 @@ def enqueue_pipeline(call_id: int, *, final: bool = False, delay: float = 0.0) -
     if delay <= 0:
         mark_queued(call_id)
     current().enqueue(call_id, final=final, delay=delay)
+
+
+def send_texts_soon() -> None:
+    """Have a worker send the texts this request queued (a reminder run would, within a minute)."""
+    current().send_texts()

@@ -9,6 +9,10 @@ periodic task: the workers' periodic deferrer queues it once per tick, however
 many workers there are) and expires exports older than ``EXPORT_RETENTION_DAYS``;
 ``crm:alerts`` runs every minute: tasks that came due alert their assignees,
 and alert e-mails still waiting (a mail server that was down) are sent.
+``crm:texts`` sends the texts to customers that are waiting (deferred when an
+appointment is booked, moved or cancelled), and ``crm:reminders`` runs every
+minute: the reminders that came due are queued (once each, by their key) and
+sent.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlalchemy.engine import make_url
 from crm_app.db import unit_of_work
 from crm_app.jobs import config
 from crm_app.jobs.pipeline import run_pipeline
-from crm_app.services import alert_mail, export_jobs, notifications
+from crm_app.services import alert_mail, export_jobs, notifications, texts
 
 QUEUE = "calls"
 MAINTENANCE_QUEUE = "maintenance"
@@ -29,6 +33,8 @@ QUEUES = [QUEUE, MAINTENANCE_QUEUE]  # what a worker runs
 TASK = "crm:call_pipeline"
 PURGE_CRON = "17 * * * *"  # hourly
 ALERTS_CRON = "* * * * *"  # every minute
+TEXTS_TASK = "crm:texts"
+REMINDERS_CRON = "* * * * *"  # every minute
 RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=3)
 
 
@@ -47,6 +53,19 @@ def alerts(timestamp: int) -> int:
     with unit_of_work() as session:
         notifications.alert_due_tasks(session, now=datetime.fromtimestamp(timestamp, UTC))
     return alert_mail.send_pending()
+
+
+def send_texts() -> int:
+    """Send the texts to customers that are waiting."""
+    return texts.send_waiting()
+
+
+def reminders(timestamp: int) -> int:
+    """Queue the appointment reminders that came due, then send what waits (periodic)."""
+    now = datetime.fromtimestamp(timestamp, UTC)
+    with unit_of_work() as session:
+        texts.queue_reminders(session, now=now)
+    return texts.send_waiting()
 
 
 def conninfo(database_url: str) -> str:
@@ -68,6 +87,9 @@ def build_app(connector: procrastinate.BaseConnector) -> procrastinate.App:
     blueprint.periodic(cron=PURGE_CRON)(purge)
     every_minute = blueprint.task(name="alerts", queue=MAINTENANCE_QUEUE)(alerts)
     blueprint.periodic(cron=ALERTS_CRON)(every_minute)
+    blueprint.task(name="texts", queue=MAINTENANCE_QUEUE, retry=RETRY)(send_texts)
+    remind = blueprint.task(name="reminders", queue=MAINTENANCE_QUEUE)(reminders)
+    blueprint.periodic(cron=REMINDERS_CRON)(remind)
     app = procrastinate.App(connector=connector)
     app.add_tasks_from(blueprint, namespace="crm")
     return app
@@ -89,3 +111,14 @@ def defer(
         deferrer.defer(call_id=call_id, final=final)
     except procrastinate.exceptions.AlreadyEnqueued:
         pass  # the waiting run will see everything this one would
+
+
+def defer_texts(app: procrastinate.App) -> None:
+    """Queue a run that sends the waiting texts (one waiting run is enough)."""
+    deferrer = app.configure_task(
+        TEXTS_TASK, queue=MAINTENANCE_QUEUE, queueing_lock="texts", lock="texts"
+    )
+    try:
+        deferrer.defer()
+    except procrastinate.exceptions.AlreadyEnqueued:
+        pass  # the waiting run will send this text too

@@ -205,6 +205,10 @@ def get_business(session: Session, *, principal: Principal) -> Business:
 
 
 def webhook_urls(public_base_url: str) -> dict[str, str]:
-    """What to paste into the Twilio number's settings: the voice and status webhooks."""
+    """What to paste into the Twilio number's settings: the voice, status and text webhooks."""
     base = public_base_url.rstrip("/")
-    return {"voice": f"{base}/twilio/voice", "status": f"{base}/twilio/status"}
+    return {
+        "voice": f"{base}/twilio/voice",
+        "status": f"{base}/twilio/status",
+        "sms": f"{base}/twilio/sms",
+    }

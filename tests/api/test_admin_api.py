@@ -80,6 +80,7 @@ def test_the_business_is_read_and_changed(client: TestClient) -> None:
     assert body["webhooks"] == {
         "voice": "https://crm.test/twilio/voice",
         "status": "https://crm.test/twilio/status",
+        "sms": "https://crm.test/twilio/sms",
     }
     bad = client.patch(
         "/api/v1/business", json={"hours": {"sun": [["13:00", "09:00"]]}}, headers=owner

@@ -1,4 +1,9 @@
-"""A fake of Twilio's REST API: hang up, call recordings, recording media; basic auth checked.
+"""A fake of Twilio's REST API: hang up, recordings, recording media and text messages.
+
+Basic auth is checked on every request. Texts (``Messages.json``) are kept
+and listed like Twilio does, newest first, filtered by ``To`` and ``From``; a
+``To`` that is not a phone number gets Twilio's error 21211. ``hold_texts``
+makes the fake take a text and then not answer (a worker killed mid-send).
 
 Like Twilio, it starts a recording when asked (``POST .../Calls/{CA}/Recordings.json``),
 answers with the recording resource, and once the call is over
@@ -10,8 +15,11 @@ answers while it is still processing) a given number of times first.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import re
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +34,8 @@ from starlette.routing import Route
 
 from voice_bridge.security import sign_request
 from voice_bridge.testing.audio import silent_mp3
+
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
 @dataclass
@@ -44,6 +54,45 @@ class Recording:
 
 
 @dataclass
+class Text:
+    """A text message the fake accepted."""
+
+    sid: str
+    to: str
+    from_: str
+    body: str
+    status_callback: str
+    date_created: datetime
+
+
+def _text_resource(account_sid: str, text: Text) -> dict[str, object]:
+    created = format_datetime(text.date_created, usegmt=True)
+    uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{text.sid}"
+    return {
+        "account_sid": account_sid,
+        "api_version": "2010-04-01",
+        "body": text.body,
+        "date_created": created,
+        "date_sent": None,
+        "date_updated": created,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": text.from_,
+        "messaging_service_sid": None,
+        "num_media": "0",
+        "num_segments": str(max(1, -(-len(text.body) // 67))),
+        "price": None,
+        "price_unit": "USD",
+        "sid": text.sid,
+        "status": "queued",
+        "subresource_uris": {"media": f"{uri}/Media.json"},
+        "to": text.to,
+        "uri": f"{uri}.json",
+    }
+
+
+@dataclass
 class FakeTwilioRest:
     """State and the Starlette app."""
 
@@ -56,6 +105,64 @@ class FakeTwilioRest:
     fail_recording_start: bool = False
     base_url: str = ""  # where this fake is served (for RecordingUrl)
     deliver_to: dict[str, str] = field(default_factory=dict)  # public origin -> real origin
+    texts: list[Text] = field(default_factory=list)
+    hold_texts: threading.Event | None = None  # set: answer again
+    fail_texts: int = 0  # answer this many texts with a 500 first
+
+    def texts_to(self, number: str) -> list[Text]:
+        """The texts sent to ``number``, oldest first."""
+        return [t for t in self.texts if t.to == number]
+
+    async def create_text(self, request: Request) -> Response:
+        """``POST /2010-04-01/Accounts/{AC}/Messages.json``."""
+        if not self._authorized(request):
+            return self._denied()
+        if self.fail_texts > 0:
+            self.fail_texts -= 1
+            return JSONResponse({"code": 20500, "message": "Internal Server Error"}, 500)
+        form = await request.form()
+        to, body = str(form.get("To", "")), str(form.get("Body", ""))
+        if not E164.match(to):
+            message = f"The 'To' number {to} is not a valid phone number."
+            return JSONResponse({"code": 21211, "message": message, "status": 400}, status_code=400)
+        text = Text(
+            sid="SM" + secrets.token_hex(16),
+            to=to,
+            from_=str(form.get("From", "")),
+            body=body,
+            status_callback=str(form.get("StatusCallback", "")),
+            date_created=datetime.now(UTC),
+        )
+        self.texts.append(text)
+        if self.hold_texts is not None:
+            await asyncio.to_thread(self.hold_texts.wait)
+        return JSONResponse(_text_resource(self.account_sid, text), status_code=201)
+
+    async def list_texts(self, request: Request) -> Response:
+        """``GET /2010-04-01/Accounts/{AC}/Messages.json?To&From`` (newest first)."""
+        if not self._authorized(request):
+            return self._denied()
+        wanted = {k: request.query_params.get(k) for k in ("To", "From")}
+        found = [
+            t
+            for t in reversed(self.texts)
+            if wanted["To"] in (None, t.to) and wanted["From"] in (None, t.from_)
+        ]
+        size = int(request.query_params.get("PageSize", "50"))
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return JSONResponse(
+            {
+                "messages": [_text_resource(self.account_sid, t) for t in found[:size]],
+                "end": min(size, len(found)) - 1,
+                "first_page_uri": f"{uri}?PageSize={size}&Page=0",
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": size,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": f"{uri}?PageSize={size}&Page=0",
+            }
+        )
 
     def _authorized(self, request: Request) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -198,6 +305,8 @@ class FakeTwilioRest:
                     self.start_recording,
                     methods=["POST"],
                 ),
+                Route(f"{base}/Messages.json", self.create_text, methods=["POST"]),
+                Route(f"{base}/Messages.json", self.list_texts, methods=["GET"]),
                 Route(
                     f"{base}/Recordings/{{recording_sid}}.{{ext:str}}",
                     self.recording_media,
