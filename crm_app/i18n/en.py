@@ -841,4 +841,12 @@ MESSAGES: dict[str, str] = {
     "texts.no_appointment": (
         "{business}: we found no upcoming appointment of yours. Call us to book one."
     ),
+    "timeline.text.out.confirmation": "Booking confirmation texted",
+    "timeline.text.out.reminder": "Reminder texted",
+    "timeline.text.out.answer": "Answer texted",
+    "timeline.text.in.confirmed": "The customer confirmed by text",
+    "timeline.text.in.cancelled": "The customer cancelled by text",
+    "timeline.text.in.unknown": "A text from the customer",
+    "timeline.text.failed": "not sent",
+    "appointments.status.confirmed": "Confirmed",
 }

@@ -812,4 +812,12 @@ MESSAGES: dict[str, str] = {
         "{business}: לתור שלך ב{weekday} {date} בשעה {time} השב/י 1 לאישור או 2 לביטול."
     ),
     "texts.no_appointment": "{business}: לא מצאנו תור קרוב שלך. לתור חדש התקשר/י אלינו.",
+    "timeline.text.out.confirmation": "נשלחה הודעת אישור תור",
+    "timeline.text.out.reminder": "נשלחה תזכורת לתור",
+    "timeline.text.out.answer": "נשלחה תשובה ללקוח",
+    "timeline.text.in.confirmed": "הלקוח אישר את התור בהודעה",
+    "timeline.text.in.cancelled": "הלקוח ביטל את התור בהודעה",
+    "timeline.text.in.unknown": "התקבלה הודעה מהלקוח",
+    "timeline.text.failed": "לא נשלחה",
+    "appointments.status.confirmed": "אושרה",
 }

@@ -10,6 +10,7 @@ requests racing for one slot cannot both win, whichever process they run in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -247,10 +248,17 @@ def _taken() -> Conflict:
     return Conflict("that time was just booked", key="errors.slot_taken")
 
 
-def _hold(session: Session, appointment: Appointment) -> bool:
-    """Write ``appointment`` in a savepoint; False when the exclusion constraint refuses it."""
+def _hold(
+    session: Session, appointment: Appointment, change: Callable[[], None] | None = None
+) -> bool:
+    """Write ``appointment`` (after ``change``) in a savepoint; False when the constraint refuses.
+
+    The change is made inside the savepoint: opening one flushes what is pending first.
+    """
     try:
         with session.begin_nested():
+            if change is not None:
+                change()
             session.add(appointment)
             session.flush()
     except IntegrityError as exc:
@@ -328,11 +336,15 @@ def move(
     length = appointment.ends_at - appointment.starts_at
     _check(Rules.of(business, target), starts_at, length, now or utcnow())
     assert target.id is not None
-    appointment.calendar_id, appointment.starts_at = target.id, starts_at
-    appointment.ends_at = starts_at + length
-    if appointment.status == "confirmed":
-        appointment.status, appointment.confirmed_at = "scheduled", None  # a new time to confirm
-    if not _hold(session, appointment):
+    calendar_id = target.id
+
+    def change() -> None:
+        appointment.calendar_id, appointment.starts_at = calendar_id, starts_at
+        appointment.ends_at = starts_at + length
+        if appointment.status == "confirmed":  # a new time to confirm
+            appointment.status, appointment.confirmed_at = "scheduled", None
+
+    if not _hold(session, appointment, change):
         session.refresh(appointment)  # the savepoint's rollback left it as it was
         raise _taken()
     return appointment

@@ -136,7 +136,7 @@ def _due_reminders(session: Session, now: datetime) -> list[tuple[Appointment, i
         )
         .limit(BATCH * 5)
     )
-    return [(a, int(m)) for a, m in session.execute(query).tuples()]
+    return [(a, int(m)) for a, m in session.execute(query)]
 
 
 def queue_reminders(session: Session, *, now: datetime | None = None) -> int:

@@ -1,4 +1,4 @@
-"""A lead's activity: status changes, notes, calls and appointments, newest first."""
+"""A lead's activity: status changes, notes, calls, appointments and texts, newest first."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from crm_app.models import Appointment, Call, LeadStatus, LeadStatusChange, Note, User
+from crm_app.models import (
+    Appointment,
+    Call,
+    LeadStatus,
+    LeadStatusChange,
+    Note,
+    TextMessage,
+    User,
+)
 from crm_app.services.auth import Principal
 from crm_app.services.leads import get_lead
 
@@ -19,7 +27,7 @@ PER_KIND = 100
 class TimelineItem:
     """One event on the lead's timeline."""
 
-    kind: str  # status | note | call | appointment
+    kind: str  # status | note | call | appointment | text | created
     at: datetime
     actor: str = ""
     entity_id: int | None = None
@@ -136,6 +144,25 @@ def _appointment_items(session: Session, lead_id: int) -> list[TimelineItem]:
     ]
 
 
+def _text_items(session: Session, lead_id: int) -> list[TimelineItem]:
+    sent = session.exec(
+        select(TextMessage)
+        .where(col(TextMessage.lead_id) == lead_id)
+        .order_by(col(TextMessage.created_at).desc())
+        .limit(PER_KIND)
+    )
+    return [
+        TimelineItem(
+            kind="text",
+            at=t.sent_at or t.created_at,
+            entity_id=t.id,
+            data={"direction": t.direction, "text_kind": t.kind, "body": t.body, "state": t.state},
+        )
+        for t in sent
+        if t.state != "skipped"
+    ]
+
+
 def lead_timeline(session: Session, *, principal: Principal, lead_id: int) -> list[TimelineItem]:
     """Every kind of event on the lead, merged newest first (``NotFound`` for others' leads)."""
     lead = get_lead(session, principal=principal, lead_id=lead_id)
@@ -145,6 +172,7 @@ def lead_timeline(session: Session, *, principal: Principal, lead_id: int) -> li
         *_note_items(session, lead.id),
         *_call_items(session, lead.id),
         *_appointment_items(session, lead.id),
+        *_text_items(session, lead.id),
     ]
     created = TimelineItem(kind="created", at=lead.created_at, data={"source": lead.source})
     return sorted([*items, created], key=lambda item: item.at, reverse=True)

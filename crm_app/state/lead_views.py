@@ -77,6 +77,11 @@ def timeline_row(item: TimelineItem, locale: str, timezone: str) -> TimelineRow:
             "timeline.appointment", locale, when=local_datetime(data["starts_at"], timezone)
         )
         detail, icon = data.get("title", ""), "calendar"
+    elif item.kind == "text":
+        title = translate(f"timeline.text.{data['direction']}.{data['text_kind']}", locale)
+        if data["state"] == "failed":
+            title += " · " + translate("timeline.text.failed", locale)
+        detail, icon = data.get("body", ""), "message-square"
     elif item.kind == "created":
         title = translate(
             "timeline.created", locale, source=translate(f"source.{data['source']}", locale)
