@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from crm_app.api.bodies import HAS_TEXT, Body
 from crm_app.api.business import Hours
@@ -47,8 +47,8 @@ class CalendarPatch(Body):
 
     name: str | None = Name
     hours: Hours | None = None
-    own_hours: bool | None = None
-    active: bool | None = None
+    own_hours: StrictBool | None = None
+    active: StrictBool | None = None
 
 
 class Feed(BaseModel):

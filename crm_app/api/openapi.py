@@ -64,6 +64,8 @@ CONFLICTS = frozenset(
         ("post", "/users"),
         ("patch", "/users/{user_id}"),
         ("post", "/fields"),
+        ("post", "/appointments"),
+        ("patch", "/appointments/{appointment_id}"),
     }
 )
 OPEN_PATHS = frozenset({"/health"})
@@ -76,8 +78,15 @@ NOT_EMPTY_NOTE: dict[str, Any] = {  # text, files or both: never neither
 BODY_RULES = {("post", "/leads/{lead_id}/notes"): NOT_EMPTY_NOTE}
 REQUIRED_BODIES = frozenset({("post", "/leads/{lead_id}/notes")})
 BODY_IDS = frozenset(
-    {("post", "/leads"), ("post", "/tasks"), ("patch", "/business")}
-)  # ids in the body (owner_id) that may not be found
+    {
+        ("post", "/leads"),
+        ("post", "/tasks"),
+        ("patch", "/business"),
+        ("get", "/appointments"),
+        ("post", "/appointments"),
+        ("get", "/availability"),
+    }
+)  # ids in the body or the query (owner_id, calendar_id) that may not be found
 _METHODS = ("get", "put", "post", "delete", "patch")
 _ALLOW_HEADER = {
     "description": "the methods this path answers",
@@ -228,7 +237,8 @@ def allowed_methods(api: FastAPI, scope: Scope) -> list[str]:
     """The methods the document gives ``scope``'s path, and ``OPTIONS`` (none: not a path)."""
     path = scope["path"][len(scope.get("root_path", "")) :] or "/"
     paths = api.openapi()["paths"]
-    for template in sorted(paths, key=lambda t: t.count("{")):  # /leads/export before {lead_id}
+    # /leads/export before /leads/{lead_id}, and /appointments/{id}.ics before /appointments/{id}
+    for template in sorted(paths, key=lambda t: (t.count("{"), -len(re.sub(r"\{[^}]+\}", "", t)))):
         operations = paths[template]
         if _template_pattern(template).fullmatch(path):
             return [m.upper() for m in (*_METHODS, "options") if m in operations]

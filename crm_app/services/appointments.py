@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from crm_app.models import Appointment, AppointmentStatus, Lead
 from crm_app.services import booking, texts
 from crm_app.services.auth import Principal
-from crm_app.services.errors import InvalidInput, NotFound
+from crm_app.services.errors import Conflict, InvalidInput, NotFound
 from crm_app.services.leads import get_lead
 
 MAX_RANGE_DAYS = 62
@@ -52,7 +52,7 @@ def in_range(
     cancelled: bool = False,
 ) -> list[Booked]:
     """The appointments that overlap ``[start, end)``, soonest first (the calendar's view)."""
-    if end <= start or (end - start).days > MAX_RANGE_DAYS:
+    if end < start or (end - start).days > MAX_RANGE_DAYS:
         raise InvalidInput(f"a range is up to {MAX_RANGE_DAYS} days", field="to")
     ids = [calendar_id] if calendar_id is not None else _calendar_ids(session, principal)
     name = sa.func.coalesce(sa.func.nullif(Lead.name, ""), Lead.phone_e164, "")
@@ -114,9 +114,7 @@ def reschedule(
     """Move an appointment (a new confirmation text goes for the new time)."""
     appointment = get_appointment(session, principal=principal, appointment_id=appointment_id)
     if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED):
-        raise InvalidInput(
-            "only a booked appointment can move", field="starts_at", key="errors.not_movable"
-        )
+        raise Conflict(f"a {appointment.status} appointment cannot move", key="errors.not_movable")
     if (starts_at, calendar_id or appointment.calendar_id) == (
         appointment.starts_at,
         appointment.calendar_id,
@@ -141,9 +139,7 @@ def set_status(
     if status in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED) and (
         appointment.status == AppointmentStatus.CANCELLED
     ):
-        raise InvalidInput(
-            "book a cancelled appointment again instead", field="status", key="errors.not_movable"
-        )
+        raise Conflict("book a cancelled appointment again instead", key="errors.not_movable")
     appointment.status = status.value
     if status is AppointmentStatus.CONFIRMED:
         appointment.confirmed_at = appointment.confirmed_at or datetime.now(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import schemathesis
@@ -129,6 +129,30 @@ def _dashboard_range_ok(case: schemathesis.Case) -> bool:
     return first <= last and (last - first).days < 366
 
 
+def _appointment_range_ok(case: schemathesis.Case) -> bool:
+    """Appointments and free times are asked for at most 62 days, ``from`` before ``to``."""
+    query = case.query or {}
+    try:
+        first = datetime.fromisoformat(str(query["from"]))
+        last = datetime.fromisoformat(str(query["to"]))
+        if (first.tzinfo is None) != (last.tzinfo is None):
+            return True
+        span = last - first
+    except (KeyError, ValueError):
+        return True
+    return timedelta(0) <= span <= timedelta(days=62)
+
+
+def _bookable_only_by_chance(case: schemathesis.Case) -> bool:
+    """A generated ``starts_at`` is almost never on the slot grid within opening hours.
+
+    Whether a time can be booked depends on the business's hours, its notice and
+    window, and the clock: no schema can say it. Its 422s have their own tests.
+    """
+    body = case.body if isinstance(case.body, dict) else {}
+    return case.path.startswith("/appointments") and "starts_at" in body
+
+
 @schemathesis.hook
 def filter_case(context: schemathesis.HookContext, case: schemathesis.Case) -> bool:
     """Leave the test's own credentials alone; skip negative forms that are valid on the wire.
@@ -141,6 +165,11 @@ def filter_case(context: schemathesis.HookContext, case: schemathesis.Case) -> b
     if negative and case.media_type == "multipart/form-data":
         return False
     if not negative and case.path.endswith("/dashboard") and not _dashboard_range_ok(case):
+        return False
+    if not negative and case.path in ("/appointments", "/availability"):
+        if not _appointment_range_ok(case):
+            return False
+    if not negative and _bookable_only_by_chance(case):
         return False
     path = case.path_parameters or {}
     if case.method == "DELETE" and path.get("token_id") in KEEP.get("token_id", []):

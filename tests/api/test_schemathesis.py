@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -26,10 +27,10 @@ from sqlmodel import col, select
 
 from crm_app.api.server import create_backend
 from crm_app.db import unit_of_work
-from crm_app.models import ApiToken
-from crm_app.services import auth
+from crm_app.models import ApiToken, utcnow
+from crm_app.services import auth, calendars
 from tests.conftest import ROOT, Database
-from tests.factories import Tenant, make_call, make_lead, make_tenant
+from tests.factories import Tenant, make_appointment, make_call, make_lead, make_tenant
 
 EXAMPLES = 12  # per operation: about a minute on two slow cores
 
@@ -55,6 +56,11 @@ def _seed(tenant: Tenant) -> Business:
         token = auth.create_api_token(session, user=tenant.owner, name="schemathesis")
         token_id = session.exec(select(ApiToken.id).order_by(col(ApiToken.id).desc())).first()
     leads = [make_lead(tenant, name=f"ליד {i}") for i in range(3)]
+    appointment = make_appointment(tenant, leads[0], utcnow() + timedelta(days=2))
+    with unit_of_work() as session:
+        kind = calendars.create_type(
+            session, principal=tenant.principal(), name="בדיקה", minutes=20
+        )
     calls = [make_call(tenant, leads[0], recording=b"RIFF" + bytes(64)), make_call(tenant, None)]
     return Business(
         token=token,
@@ -62,6 +68,9 @@ def _seed(tenant: Tenant) -> Business:
             "lead_id": [lead.id or 0 for lead in leads],
             "call_id": [call.id or 0 for call in calls],
             "user_id": [tenant.agent.id or 0, tenant.admin.id or 0],
+            "appointment_id": [appointment.id or 0],
+            "calendar_id": [appointment.calendar_id],
+            "type_id": [kind.id or 0],
         },
         keep={"token_id": [token_id or 0], "user_id": [tenant.owner.id or 0]},
     )
