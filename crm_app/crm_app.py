@@ -14,6 +14,7 @@ from crm_app.db import get_engine
 from crm_app.jobs import hooks
 from crm_app.migrate import upgrade_to_head
 from crm_app.pages.appointments import appointments_page
+from crm_app.pages.calendar import calendar_page
 from crm_app.pages.calls import calls_page
 from crm_app.pages.dashboard import dashboard_page
 from crm_app.pages.lead import lead_page
@@ -25,6 +26,7 @@ from crm_app.pages.tasks import tasks_page
 from crm_app.state import alert_push, socket
 from crm_app.state.appointments import AppointmentsState
 from crm_app.state.bell import BellState
+from crm_app.state.calendar import CalendarState
 from crm_app.state.calls import CallsState, CallViewState
 from crm_app.state.dashboard import DashboardState
 from crm_app.state.failures import on_backend_error
@@ -111,6 +113,7 @@ app.add_page(
     title="Appointments · CRM",
     on_load=AppointmentsState.load,
 )
+app.add_page(calendar_page, route="/calendar", title="Calendar · CRM", on_load=CalendarState.load)
 app.add_page(
     dashboard_page, route="/dashboard", title="Dashboard · CRM", on_load=DashboardState.load
 )

@@ -14,6 +14,7 @@ NAV_ITEMS = (
     ("/leads", "nav.leads", "users", "nav-leads"),
     ("/calls", "nav.calls", "phone", "nav-calls"),
     ("/tasks", "nav.tasks", "list-checks", "nav-tasks"),
+    ("/calendar", "nav.calendar", "calendar-days", "nav-calendar"),
     ("/dashboard", "nav.dashboard", "layout-dashboard", "nav-dashboard"),
     ("/settings", "nav.settings", "settings", "nav-settings"),
 )

@@ -80,10 +80,13 @@ def create_token(
 def revoke_token(
     session: Session, *, principal: Principal, token_id: int, ip: str = ""
 ) -> ApiToken:
-    """Revoke a token of the business (at once: its next request is refused)."""
+    """Revoke a live token of the business (at once: its next request is refused).
+
+    A token already revoked is not found: there is nothing left to revoke.
+    """
     require_role(principal, Role.OWNER, Role.ADMIN)
     token = session.get(ApiToken, token_id)
-    if token is None or token.business_id != principal.business_id:
+    if token is None or token.business_id != principal.business_id or token.revoked_at:
         raise NotFound("no such token", key="errors.token_not_found")
     return _revoke(session, token, principal, ip)
 

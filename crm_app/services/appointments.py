@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from crm_app.models import Appointment, AppointmentStatus, Lead
-from crm_app.services import booking, texts
+from crm_app.services import booking, lead_query, texts
 from crm_app.services.auth import Principal
 from crm_app.services.errors import Conflict, InvalidInput, NotFound
 from crm_app.services.leads import get_lead
+from crm_app.services.phones import display_phone
 
 MAX_RANGE_DAYS = 62
 RANGE_PAGE = 2000
@@ -202,3 +203,22 @@ def booked_between(
         .limit(BOOKED_PAGE)
     )
     return [(appointment, str(lead_name)) for appointment, lead_name in session.exec(query)]
+
+
+def leads_to_book(
+    session: Session, *, principal: Principal, q: str, limit: int = 8
+) -> list[tuple[int, str]]:
+    """Leads matching ``q`` (name, e-mail or phone) to book, as ``(id, "name · phone")``."""
+    condition = lead_query.search_condition(q)
+    if condition is None:
+        return []
+    query = (
+        select(Lead.id, Lead.name, Lead.phone_e164)
+        .where(col(Lead.business_id) == principal.business_id, condition)
+        .order_by(col(Lead.created_at).desc())
+        .limit(limit)
+    )
+    return [
+        (i or 0, " · ".join(p for p in (name, display_phone(phone)) if p))
+        for i, name, phone in session.exec(query)
+    ]

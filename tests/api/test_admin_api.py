@@ -179,6 +179,7 @@ def test_tokens_are_shown_once_listed_and_revoked(client: TestClient) -> None:
     listed = client.get("/api/v1/tokens", headers=admin).json()
     assert secret not in str(listed) and "zapier" in [t["name"] for t in listed]
     assert client.delete(f"/api/v1/tokens/{info['id']}", headers=admin).status_code == 204
+    assert client.delete(f"/api/v1/tokens/{info['id']}", headers=admin).status_code == 404
     assert client.get("/api/v1/me", headers=own).status_code == 401
 
 
