@@ -1,5 +1,6 @@
 # The two commands (see README.md). Everything else lives in scripts/.
-.PHONY: run test lint bench call worker
+SHELL := /bin/bash
+.PHONY: run test lint bench call text worker
 
 run:
 	@scripts/run.sh
@@ -9,6 +10,9 @@ test:
 
 call:
 	@scripts/simulate_call.sh $(ARGS)
+
+text:
+	@scripts/simulate_text.sh $(ARGS)
 
 worker:
 	@scripts/setup.sh requirements.txt

@@ -157,6 +157,15 @@ def cmd_simulate_call(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate_text(args: argparse.Namespace) -> int:
+    """A customer's text through the real, signed webhook; prints the answer they would get."""
+    from crm_app import simulate_text
+
+    answer = simulate_text.run(args.business_phone, args.from_number, args.body)
+    _out(answer or "(no answer: the number is no customer's)")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run background jobs until interrupted (``make run`` runs one; more add capacity)."""
     import asyncio
@@ -241,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="agent settings to answer with instead of the saved ones (JSON file, - stdin)",
     )
     p.set_defaults(func=cmd_simulate_call, demo_default=True)
+    p = sub.add_parser("simulate-text", help="a customer's text (1 confirms, 2 cancels)")
+    p.add_argument("--business-phone", help="the business line (E.164) texted")
+    p.add_argument("--from", dest="from_number", required=True, help="the customer (E.164)")
+    p.add_argument("--body", default="1", help="what they text (default 1)")
+    p.set_defaults(func=cmd_simulate_text, demo_default=True)
     p = sub.add_parser("worker", help="run background jobs (Postgres)")
     p.add_argument("--concurrency", type=int, help="jobs at once (default JOBS_CONCURRENCY)")
     p.set_defaults(func=cmd_worker)

@@ -14,3 +14,11 @@ export PYTHONDONTWRITEBYTECODE=1
 local_mailbox() {
     export SMTP_URL="${SMTP_URL:-file://$ROOT/data/mail}"
 }
+
+# Without a Twilio account, texts to customers (confirmations, reminders) are written to
+# data/texts as JSON files instead of being sent.
+local_outbox() {
+    if [ -z "${TWILIO_ACCOUNT_SID:-}" ]; then
+        export TWILIO_API_BASE_URL="${TWILIO_API_BASE_URL:-file://$ROOT/data/texts}"
+    fi
+}

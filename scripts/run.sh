@@ -10,4 +10,5 @@ source scripts/env.sh
 export PORT="${PORT:-3000}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$PORT}"
 local_mailbox
+local_outbox
 exec python -m crm_app serve

@@ -105,27 +105,6 @@ def _calls_table() -> rx.Component:
     )
 
 
-def appointments_tab() -> rx.Component:
-    """The lead's appointments."""
-    return rx.cond(
-        LeadState.appointments.length() > 0,
-        rx.vstack(
-            rx.foreach(
-                LeadState.appointments,
-                lambda a: rx.hstack(
-                    rx.icon("calendar", size=16),
-                    rx.text(a["when"], weight="medium"),
-                    rx.text(a["title"]),
-                    rx.badge(a["status"]),
-                    spacing="3",
-                    custom_attrs={"data-testid": "lead-appointment"},
-                ),
-            )
-        ),
-        rx.text(t("lead.no_appointments"), color_scheme="gray"),
-    )
-
-
 def notes_tab() -> rx.Component:
     """Notes (the composer arrives with the notes feature)."""
     return rx.vstack(
@@ -138,10 +117,11 @@ def lead_tabs(
     notes: rx.Component | None = None,
     files: rx.Component | None = None,
     tasks: rx.Component | None = None,
+    appointments: rx.Component | None = None,
     quick_add: rx.Component | None = None,
     on_change: rx.EventHandler | None = None,
 ) -> rx.Component:
-    """The tab strip; the notes and tasks features supply their panels and quick-add."""
+    """The tab strip; the notes, tasks and booking features supply their panels and quick-add."""
     return rx.tabs.root(
         rx.tabs.list(
             *[
@@ -157,7 +137,7 @@ def lead_tabs(
         rx.tabs.content(calls_tab(), value="calls", padding_top="1em"),
         rx.tabs.content(tasks or rx.fragment(), value="tasks", padding_top="1em"),
         rx.tabs.content(files or rx.fragment(), value="files", padding_top="1em"),
-        rx.tabs.content(appointments_tab(), value="appointments", padding_top="1em"),
+        rx.tabs.content(appointments or rx.fragment(), value="appointments", padding_top="1em"),
         value=LeadState.tab,
         on_change=on_change or LeadState.set_tab,
         width="100%",

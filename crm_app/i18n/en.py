@@ -858,7 +858,7 @@ MESSAGES: dict[str, str] = {
     "calendar.next": "Next",
     "calendar.book": "Book",
     "calendar.book_title": "Book an appointment",
-    "calendar.book_at": "Book at",
+    "calendar.book_at": "Book:",
     "calendar.closed": "Closed",
     "calendar.nothing_booked": "Nothing booked this day.",
     "calendar.all_calendars": "All calendars",

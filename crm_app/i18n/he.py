@@ -829,7 +829,7 @@ MESSAGES: dict[str, str] = {
     "calendar.next": "הבא",
     "calendar.book": "קביעת תור",
     "calendar.book_title": "קביעת תור",
-    "calendar.book_at": "קביעת תור ב",
+    "calendar.book_at": "קביעת תור:",
     "calendar.closed": "סגור",
     "calendar.nothing_booked": "אין תורים ביום הזה.",
     "calendar.all_calendars": "כל היומנים",

@@ -20,6 +20,7 @@ from crm_app.models import Business, Call, Lead, LeadSource, LeadStatus, Note, R
 from crm_app.services import accounts, agent, agent_templates
 from crm_app.services.call_pipeline import STEPS
 from crm_app.services.phones import phone_digits
+from crm_app.services.seed_calendar import seed_calendar
 from crm_app.settings import get_settings
 
 T = TypeVar("T")
@@ -265,6 +266,7 @@ def _seed_business(session: Session, rng: random.Random, demo: DemoBusiness, lea
     }
     for i in range(leads):
         _seed_lead(session, rng, business, users, statuses, i)
+    seed_calendar(session, rng, business)
 
 
 def _pick(rng: random.Random, weights: dict[T, int]) -> T:

@@ -77,7 +77,8 @@ def _drop(outbox: Path, to: str, from_: str, body: str) -> Sent:
     outbox.mkdir(parents=True, exist_ok=True)
     sent = Sent("SM" + secrets.token_hex(16), to, from_, body)
     partial = outbox / f".{sent.sid}.part"
-    partial.write_text(json.dumps({"sid": sent.sid, "to": to, "from": from_, "body": body}))
+    kept = {"sid": sent.sid, "to": to, "from": from_, "body": body}
+    partial.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
     os.replace(partial, outbox / f"{sent.sid}.json")
     return sent
 
@@ -110,7 +111,7 @@ def find(config: SmsConfig, *, to: str, from_: str, body: str) -> Sent | None:
     outbox = config.outbox()
     if outbox is not None:
         for path in sorted(outbox.glob("SM*.json")):
-            kept = json.loads(path.read_text())
+            kept = json.loads(path.read_text(encoding="utf-8"))
             if (kept["to"], kept["from"], kept["body"]) == (to, from_, body):
                 return Sent(kept["sid"], to, from_, body)
         return None

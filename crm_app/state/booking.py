@@ -24,6 +24,7 @@ from crm_app.services import appointments, booking, calendars
 from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError, InvalidInput
 from crm_app.services.phones import display_phone
+from crm_app.state.lead import LeadState
 from crm_app.state.session import SessionState
 
 AUTO = "auto"  # the first calendar free at the time
@@ -324,3 +325,17 @@ class BookingActions(SessionState, mixin=True):
     def finish_appointment(self) -> Any:
         """Mark it done."""
         return self._status(AppointmentStatus.DONE, "calendar.done")
+
+
+class LeadBookingState(BookingActions, LeadState):
+    """Booking the lead on its own page, and changing its appointments there."""
+
+    def _reload(self, principal: Principal) -> None:
+        self._refresh(principal, self.lead_id)
+
+    @rx.event
+    def book_this_lead(self) -> None:
+        """Open the booking dialog for this lead, tomorrow."""
+        self.book_lead_id, self.book_lead = self.lead_id, self.lead.name or self.lead.phone
+        self.lead_search, self.lead_matches = "", []
+        self._open_booking("", "")
