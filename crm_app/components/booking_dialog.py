@@ -20,16 +20,16 @@ SELECT_STYLE = {
 
 
 def native_select(
-    select_id: str, value: rx.Var, options: rx.Var, on_change: Any, empty: rx.Var | None = None
+    select_id: str, value: rx.Var, options: rx.Var, on_change: Any, name: rx.Var | None = None
 ) -> rx.Component:
-    """A native ``<select>`` of ``options`` (``value``/``label``), or of plain strings."""
+    """A native ``<select>`` of ``options`` (``value``/``label``); ``name`` when no label has it."""
     return rx.el.select(
-        *([rx.el.option(empty, value="")] if empty is not None else []),
         rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"])),
         id=select_id,
         value=value,
         on_change=on_change,
         style=SELECT_STYLE,
+        custom_attrs={"aria-label": name} if name is not None else {},
     )
 
 

@@ -46,8 +46,8 @@ def _toolbar() -> rx.Component:
         rx.spacer(),
         rx.hstack(
             _views(),
-            rx.box(native_select("calendar-filter", S.calendar, S.calendars, S.pick_calendar),
-                   max_width="14em", custom_attrs={"aria-label": t("calendar.calendar")}),
+            rx.box(native_select("calendar-filter", S.calendar, S.calendars, S.pick_calendar,
+                                 name=t("calendar.calendar")), max_width="14em"),
             rx.button(rx.icon("plus", size=16), t("calendar.book"), id="calendar-book",
                       on_click=S.open_booking(S.day, "")),
             align="center",

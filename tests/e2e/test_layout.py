@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -130,6 +131,13 @@ def _pages(tenant: Tenant, lang: str) -> Iterator[tuple[str, str, Any]]:
         "appointments",
         "/appointments",
         lambda p: expect(p.locator("[data-testid=booked-row]").first).to_contain_text(name),
+    )
+    day = (utcnow() + timedelta(days=1)).astimezone(ZoneInfo(tenant.business.timezone)).date()
+    booked = "[data-testid=calendar-appointment], [data-testid=agenda-appointment] >> visible=true"
+    yield (
+        "calendar",
+        f"/calendar?view=week&date={day.isoformat()}",
+        lambda p: expect(p.locator(booked).first).to_contain_text(name),
     )
     for section in (
         "profile",
