@@ -17,6 +17,7 @@ BENCHMARKS = {
     "pages": "bench.pages",
     "dashboard": "bench.dashboard",
     "alerts": "bench.alerts",
+    "calendar": "bench.calendar",
 }
 
 

@@ -24,7 +24,6 @@ def _block(block: rx.Var) -> rx.Component:
             "data-testid": "calendar-appointment",
             "data-status": block["status"],
             "data-id": block["id"],
-            "aria-label": block["time"].to(str) + " " + block["lead"].to(str),
         },
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -142,13 +142,27 @@ def taken(
     if skip is not None:
         query = query.where(col(Appointment.id) != skip)
     held: dict[int, list[tuple[datetime, datetime]]] = {c: [] for c in calendar_ids}
-    for calendar_id, starts, ends in session.exec(query):
+    for calendar_id, starts, ends in session.connection().execute(query):  # no ORM rows
         held[calendar_id].append((starts, ends))
     return held
 
 
-def _is_free(held: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
-    return not any(a < end and start < b for a, b in held)
+def _free_of(
+    starts: list[datetime], length: timedelta, held: list[tuple[datetime, datetime]]
+) -> list[datetime]:
+    """The ``starts`` (ascending) whose ``length`` overlaps nothing ``held``, in one pass.
+
+    The held times of one calendar never overlap one another (the exclusion constraint),
+    so once sorted they are passed in order, each once, however many slots there are.
+    """
+    held = sorted(held)
+    free, i = [], 0
+    for start in starts:
+        while i < len(held) and held[i][1] <= start:
+            i += 1
+        if i == len(held) or held[i][0] >= start + length:
+            free.append(start)
+    return free
 
 
 @dataclass(frozen=True)
@@ -170,7 +184,7 @@ def free_between(
     type_id: int | None = None,
     now: datetime | None = None,
 ) -> list[Slot]:
-    """The free slots of the days ``[start, end]``: in one calendar, or in any of them."""
+    """The free slots of the days ``[start, end]`` (UTC times): in one calendar, or in any."""
     business = business_of(session, business_id)
     kind = type_of(session, business_id, type_id)
     chosen = (
@@ -186,23 +200,27 @@ def free_between(
     first = datetime.combine(start, time(), tzinfo=zone)
     last = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
     held = taken(session, list(rules), first, last, None)
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     found: dict[datetime, list[int]] = {}
-    day = start
-    while day <= end:
-        for cid, rule in rules.items():
-            for s in rule.day_slots(day, length):
-                if rule.bookable(s, now) and _is_free(held[cid], s, s + length):
-                    found.setdefault(s, []).append(cid)
-        day += timedelta(days=1)
+    for cid, rule in rules.items():
+        # In UTC from here: comparing times of one zone object skips their offsets.
+        lo, hi = (
+            now.astimezone(UTC) + rule.notice,
+            now.astimezone(UTC) + timedelta(days=rule.window_days),
+        )
+        utc = (s.astimezone(UTC) for d in days for s in rule.day_slots(d, length))
+        for s in _free_of([s for s in utc if lo <= s <= hi], length, held[cid]):
+            found.setdefault(s, []).append(cid)
     return [Slot(s, s + length, tuple(ids)) for s, ids in sorted(found.items())]
 
 
 def free_slots(
     session: Session, *, business_id: int, day: date, now: datetime | None = None
 ) -> list[datetime]:
-    """The free slots of ``day`` (in the business's zone) in any calendar, at most twelve."""
+    """The free slots of ``day`` in any calendar, at most twelve, in the business's zone."""
+    zone = ZoneInfo(business_of(session, business_id).timezone)
     slots = free_between(session, business_id=business_id, start=day, end=day, now=now)
-    return [s.starts_at for s in slots][:MAX_SLOTS]
+    return [s.starts_at.astimezone(zone) for s in slots][:MAX_SLOTS]
 
 
 def next_free_days(
