@@ -21,7 +21,7 @@ from twilio.rest import Client
 
 from crm_app.db import unit_of_work
 from crm_app.models import Business, Call, Lead, utcnow
-from crm_app.services import accounts, agent, agent_time, calls, text_replies
+from crm_app.services import accounts, agent, agent_time, booking, calls, text_replies
 from crm_app.services.agent import AgentSettings
 from crm_app.services.errors import InvalidInput, NotFound
 from crm_app.services.phones import normalize_phone
@@ -125,6 +125,7 @@ class CallSetup:
     revision: int  # the agent revision answering this call
     time_context: str
     lead_name: str
+    appointment_types: tuple[tuple[str, int], ...] = ()
 
     @property
     def greeting(self) -> str:
@@ -148,6 +149,7 @@ class CallSetup:
             slot_minutes=s.slot_minutes,
             booking_window_days=s.booking_window_days,
             min_notice_minutes=s.min_notice_minutes,
+            appointment_types=self.appointment_types,
         )
 
     def call_config(self, config: BridgeConfig) -> BridgeConfig:
@@ -160,7 +162,12 @@ class CallSetup:
 
 
 def _setup(
-    call: Call, business: Business, settings: AgentSettings, lead_name: str, now: datetime
+    call: Call,
+    business: Business,
+    settings: AgentSettings,
+    lead_name: str,
+    now: datetime,
+    types: tuple[tuple[str, int], ...] = (),
 ) -> CallSetup:
     assert call.id is not None
     locale = settings.locale or business.locale
@@ -180,6 +187,7 @@ def _setup(
             now=now, timezone=business.timezone, opening=opening, locale=locale
         ),
         lead_name=lead_name,
+        appointment_types=types,
     )
 
 
@@ -203,7 +211,8 @@ def claim_call(
             settings, call.agent_revision = draft, None
         session.add(call)
         lead = session.get(Lead, call.lead_id) if call.lead_id else None
-        return _setup(call, business, settings, lead.name if lead else "", utcnow())
+        kinds = tuple((k.name, k.minutes) for k in booking.active_types(session, call.business_id))
+        return _setup(call, business, settings, lead.name if lead else "", utcnow(), kinds)
 
 
 # Waits between tries of a call's final write while the database does not answer (~8 s).

@@ -38,6 +38,10 @@ BOOKING_NOTE = (
     "which you confirm with the caller. Appointments are {slot} minutes long and can be booked "
     "from {notice} minutes ahead up to {window} days ahead."
 )
+TYPES_NOTE = (
+    "The business offers these kinds of appointment: {types}. When the caller wants one of "
+    "them, pass its name as appointment_type to both tools: it sets the appointment's length."
+)
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
 ToolChoice = Literal["auto", "none"]
 
@@ -69,6 +73,7 @@ class AgentProfile:
     slot_minutes: int = 30
     booking_window_days: int = 30
     min_notice_minutes: int = 120
+    appointment_types: tuple[tuple[str, int], ...] = ()  # (name, minutes) the business offers
 
 
 class SessionUpdate(TypedDict):
@@ -106,6 +111,11 @@ def build_instructions(profile: AgentProfile) -> str:
                 window=profile.booking_window_days,
             )
         )
+        if profile.appointment_types:
+            kinds = ", ".join(
+                f"{name} ({minutes} min)" for name, minutes in profile.appointment_types
+            )
+            parts.append(TYPES_NOTE.format(types=kinds))
     if profile.time_context:
         parts.append(profile.time_context)
     if profile.lead_name:

@@ -100,12 +100,28 @@ def _day_fields(context: CallContext, day: date, said: str) -> dict[str, Any]:
     return fields
 
 
+def _type_arg(session: Any, context: CallContext, args: dict[str, Any]) -> int | None:
+    """The appointment type the caller asked for, by its name (None: one slot)."""
+    name = args.get("appointment_type")
+    if name is not None and not isinstance(name, str):
+        raise ToolError("invalid_arguments", "appointment_type is a name")
+    try:
+        kind = booking.type_named(session, context.business_id, name or "")
+    except DomainError as exc:
+        offered = [k.name for k in booking.active_types(session, context.business_id)]
+        raise ToolError("unknown_type", f"{exc.message}; offered: {', '.join(offered)}") from exc
+    return kind.id if kind else None
+
+
 def check_availability(context: CallContext, args: dict[str, Any]) -> dict[str, Any]:
     """Free slots on a day (local times), or the next days that have some."""
     day, said = _date_arg(context, args, required=False)
     now = context.clock()
     with unit_of_work() as session:
-        slots = booking.free_slots(session, business_id=context.business_id, day=day, now=now)
+        kind = _type_arg(session, context, args)
+        slots = booking.free_slots(
+            session, business_id=context.business_id, day=day, now=now, type_id=kind
+        )
         if slots:
             return {
                 **_day_fields(context, day, said),
@@ -135,10 +151,15 @@ def schedule_appointment(context: CallContext, args: dict[str, Any]) -> dict[str
         raise ToolError("invalid_arguments", "time is not a real time") from exc
     try:
         with unit_of_work() as session:
+            kind = _type_arg(session, context, args)
             appointment = booking.book(
                 session,
                 business_id=context.business_id,
-                request=booking.Request(starts_at=starts, title=reason or "Phone booking"),
+                request=booking.Request(
+                    starts_at=starts,
+                    title=reason or ("" if kind else "Phone booking"),
+                    type_id=kind,
+                ),
                 lead_id=context.lead_id,
                 call_id=context.call_id,
                 now=context.clock(),
@@ -161,6 +182,12 @@ _DATE_HELP = (
 )
 
 
+_TYPE_ARG = {
+    "type": "string",
+    "description": "the kind of appointment, by the name the instructions give (its length)",
+}
+
+
 APPOINTMENT_TOOLS: list[ToolSpec] = [
     ToolSpec(
         name="check_availability",
@@ -168,7 +195,8 @@ APPOINTMENT_TOOLS: list[ToolSpec] = [
         parameters={
             "type": "object",
             "properties": {
-                "date": {"type": "string", "description": _DATE_HELP + "; today when omitted"}
+                "date": {"type": "string", "description": _DATE_HELP + "; today when omitted"},
+                "appointment_type": _TYPE_ARG,
             },
             "additionalProperties": False,
         },
@@ -183,6 +211,7 @@ APPOINTMENT_TOOLS: list[ToolSpec] = [
                 "date": {"type": "string", "description": _DATE_HELP},
                 "time": {"type": "string", "description": "HH:MM, local time"},
                 "reason": {"type": "string", "description": "what the appointment is for"},
+                "appointment_type": _TYPE_ARG,
             },
             "required": ["date", "time"],
             "additionalProperties": False,

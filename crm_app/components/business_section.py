@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.fields import NATIVE_SELECT, field, hint
+from crm_app.components.hours_editor import hours_editor
 from crm_app.components.i18n import ltr, t
 from crm_app.components.listing import date_input
 from crm_app.state.business import REGIONS, ZONES, BusinessSettingsState
@@ -32,65 +33,6 @@ def _webhook(key: str, url: rx.Var, test_id: str) -> rx.Component:
         align="center",
         wrap="wrap",
         spacing="2",
-    )
-
-
-def _range(day: rx.Var, time_range: rx.Var, index: rx.Var) -> rx.Component:
-    def time_input(which: str) -> rx.Component:
-        return rx.input(
-            type="time",
-            value=time_range[which],
-            on_change=lambda value: S.set_time(day["key"], index, which, value),
-            dir="ltr",
-            width="8em",
-            custom_attrs={"aria-label": t(f"business.range_{which}")},
-        )
-
-    return rx.hstack(
-        time_input("start"),
-        rx.text("–"),
-        time_input("end"),
-        rx.icon_button(
-            rx.icon("x", size=14),
-            type="button",
-            size="1",
-            variant="ghost",
-            color_scheme="red",
-            on_click=S.remove_range(day["key"], index),
-            custom_attrs={"aria-label": t("business.remove_range")},
-        ),
-        align="center",
-        spacing="1",
-    )
-
-
-def _day(day: rx.Var) -> rx.Component:
-    return rx.flex(
-        rx.text(day["label"], weight="medium", min_width="6em"),
-        rx.flex(
-            rx.cond(
-                day["ranges"].length() > 0,
-                rx.foreach(day["ranges"], lambda r, i: _range(day, r, i)),
-                rx.badge(t("business.closed"), color_scheme="gray"),
-            ),
-            rx.button(
-                rx.icon("plus", size=14),
-                t("business.add_range"),
-                type="button",
-                size="1",
-                variant="ghost",
-                on_click=S.add_range(day["key"]),
-            ),
-            gap="2",
-            wrap="wrap",
-            align="center",
-        ),
-        gap="3",
-        align="center",
-        wrap="wrap",
-        padding_y="0.4em",
-        border_bottom="1px solid var(--gray-a3)",
-        custom_attrs={"data-testid": "hours-day", "data-day": day["key"]},
     )
 
 
@@ -242,7 +184,7 @@ def business_section() -> rx.Component:
                     rx.vstack(
                         rx.heading(t("business.hours"), size="3"),
                         hint("business.hours_hint"),
-                        rx.box(rx.foreach(S.week, _day), width="100%"),
+                        hours_editor(S),
                         spacing="2",
                         width="100%",
                     ),

@@ -895,4 +895,41 @@ MESSAGES: dict[str, str] = {
     "errors.not_movable": "A cancelled or finished appointment cannot change.",
     "errors.name_required": "It needs a name.",
     "lead.book": "Book an appointment",
+    "settings.section.calendars": "Calendars and types",
+    "calendars.hint": (
+        "A calendar for each staff member or room. A calendar without hours of its own is "
+        "open in the business's hours."
+    ),
+    "calendars.own_hours": "Own hours",
+    "calendars.business_hours": "Business hours",
+    "calendars.has_feed": "Linked to a calendar app",
+    "calendars.edit": "Edit",
+    "calendars.new_feed": "New Google/Apple link",
+    "calendars.feed_once": (
+        'This link is shown once. Add it in Google Calendar ("From URL") or Apple '
+        'Calendar ("New calendar subscription"). A new link ends the previous one.'
+    ),
+    "calendars.copy": "Copy the link",
+    "calendars.copied": "Link copied",
+    "calendars.retire": "Remove",
+    "calendars.name": "Calendar name",
+    "calendars.use_own_hours": "Opening hours of its own",
+    "calendars.save": "Save",
+    "calendars.cancel": "Cancel",
+    "calendars.new_name": "New calendar (a staff member or a room)",
+    "calendars.add": "Add calendar",
+    "calendars.added": "Calendar added",
+    "calendars.saved": "Calendar saved",
+    "calendars.retired": "Calendar removed",
+    "calendars.types": "Appointment types",
+    "calendars.types_hint": (
+        "Each type has its own length. The voice agent offers them to callers too."
+    ),
+    "calendars.type_name": "Type name",
+    "calendars.minutes": "Minutes",
+    "calendars.add_type": "Add type",
+    "calendars.type_added": "Appointment type added",
+    "calendars.type_removed": "Appointment type removed",
+    "calendars.remove_type": "Remove",
+    "calendars.minutes_invalid": "An appointment lasts 5 to 480 minutes.",
 }

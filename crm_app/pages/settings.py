@@ -7,6 +7,7 @@ import reflex as rx
 from crm_app.components.agent_section import agent_section
 from crm_app.components.audit_section import audit_section
 from crm_app.components.business_section import business_section
+from crm_app.components.calendars_section import calendars_section
 from crm_app.components.fields_section import fields_section
 from crm_app.components.i18n import t
 from crm_app.components.layout import page_frame
@@ -15,6 +16,7 @@ from crm_app.components.settings_nav import settings_nav
 from crm_app.components.status_editor import status_editor
 from crm_app.components.team_section import team_section
 from crm_app.components.tokens_section import tokens_section
+from crm_app.state import calendar_settings as _calendars  # noqa: F401 - registers its loader
 from crm_app.state import fields as _fields  # noqa: F401 - registers the section's loader
 from crm_app.state.settings import SettingsState
 
@@ -26,6 +28,7 @@ def settings_page() -> rx.Component:
             SettingsState.section,
             ("statuses", status_editor()),
             ("business", business_section()),
+            ("calendars", calendars_section()),
             ("agent", agent_section()),
             ("team", team_section()),
             ("tokens", tokens_section()),

@@ -113,6 +113,29 @@ def calendar_of(session: Session, business_id: int, calendar_id: int) -> Calenda
     return calendar
 
 
+def active_types(session: Session, business_id: int) -> list[AppointmentType]:
+    """The appointment types the business offers, by name."""
+    query = select(AppointmentType).where(
+        col(AppointmentType.business_id) == business_id, col(AppointmentType.active).is_(True)
+    )
+    return list(session.exec(query.order_by(col(AppointmentType.name))))
+
+
+def type_named(session: Session, business_id: int, name: str) -> AppointmentType | None:
+    """The offered type called ``name`` (case and spaces aside); None for no name.
+
+    Raises:
+        NotFound: no offered type has that name.
+    """
+    wanted = " ".join(name.split()).casefold()
+    if not wanted:
+        return None
+    for kind in active_types(session, business_id):
+        if kind.name.casefold() == wanted:
+            return kind
+    raise NotFound(f"no appointment type is called {name!r}", key="errors.type_not_found")
+
+
 def type_of(session: Session, business_id: int, type_id: int | None) -> AppointmentType | None:
     """One of the business's appointment types (``NotFound`` for another business's)."""
     if type_id is None:
@@ -215,11 +238,18 @@ def free_between(
 
 
 def free_slots(
-    session: Session, *, business_id: int, day: date, now: datetime | None = None
+    session: Session,
+    *,
+    business_id: int,
+    day: date,
+    now: datetime | None = None,
+    type_id: int | None = None,
 ) -> list[datetime]:
     """The free slots of ``day`` in any calendar, at most twelve, in the business's zone."""
     zone = ZoneInfo(business_of(session, business_id).timezone)
-    slots = free_between(session, business_id=business_id, start=day, end=day, now=now)
+    slots = free_between(
+        session, business_id=business_id, start=day, end=day, now=now, type_id=type_id
+    )
     return [s.starts_at.astimezone(zone) for s in slots][:MAX_SLOTS]
 
 

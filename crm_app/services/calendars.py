@@ -131,11 +131,7 @@ def calendar_for_feed(session: Session, secret: str) -> Calendar:
 
 def list_types(session: Session, *, principal: Principal) -> list[AppointmentType]:
     """The business's appointment types, by name."""
-    query = select(AppointmentType).where(
-        col(AppointmentType.business_id) == principal.business_id,
-        col(AppointmentType.active).is_(True),
-    )
-    return list(session.exec(query.order_by(col(AppointmentType.name))))
+    return booking.active_types(session, principal.business_id)
 
 
 def create_type(

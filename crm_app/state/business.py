@@ -7,7 +7,7 @@ range starts before it ends).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -16,18 +16,16 @@ import reflex as rx
 from sqlmodel import Session
 
 from crm_app.db import unit_of_work
-from crm_app.i18n import translate
 from crm_app.models import Business
 from crm_app.services import business_settings, team
 from crm_app.services.business_settings import Assignee, BusinessChanges
 from crm_app.services.errors import DomainError
 from crm_app.settings import get_settings
 from crm_app.state.days import day_from_input
+from crm_app.state.hours import HoursEditor, hours_of, week_of
 from crm_app.state.session import SessionState
 from crm_app.state.settings import SECTION_LOADERS
 
-# The week as a business here reads it: Sunday first.
-WEEK = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 # Choices the page lists (compiled into it, not sent with every tab's state).
 ZONES = sorted(available_timezones())
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -41,35 +39,7 @@ class Member:
     name: str
 
 
-@dataclass(frozen=True)
-class Range:
-    """One opening range of a day."""
-
-    start: str
-    end: str
-
-
-@dataclass(frozen=True)
-class Day:
-    """A weekday and its ranges (none: closed)."""
-
-    key: str
-    label: str
-    ranges: tuple[Range, ...]
-
-
-def _week(hours: dict[str, list[list[str]]], locale: str) -> list[Day]:
-    return [
-        Day(
-            key=day,
-            label=translate(f"weekday.{day}", locale),
-            ranges=tuple(Range(start, end) for start, end in hours.get(day, [])),
-        )
-        for day in WEEK
-    ]
-
-
-class BusinessSettingsState(SessionState):
+class BusinessSettingsState(HoursEditor, SessionState):
     """The business as its owners set it up."""
 
     name: str = ""
@@ -77,7 +47,6 @@ class BusinessSettingsState(SessionState):
     timezone: str = ""
     business_locale: str = "he"
     region: str = ""
-    week: list[Day] = []
     closed_dates: list[str] = []
     pending_date: str = ""
     webhooks: dict[str, str] = {}
@@ -91,7 +60,7 @@ class BusinessSettingsState(SessionState):
         self.name, self.phone = business.name, business.phone_number
         self.timezone, self.region = business.timezone, business.default_region
         self.business_locale = business.locale
-        self.week = _week(business.business_hours, self.locale)
+        self.week = week_of(business.business_hours, self.locale)
         self.closed_dates = list(business.closed_dates)
         self.webhooks = business_settings.webhook_urls(get_settings().public_base_url)
         self.default_assignee = str(business.default_assignee_id or "")
@@ -115,34 +84,6 @@ class BusinessSettingsState(SessionState):
                 self._read_members(session)
         except DomainError as exc:
             self.error = self._say(exc)
-
-    def _set_day(self, key: str, ranges: tuple[Range, ...]) -> None:
-        self.week = [replace(day, ranges=ranges) if day.key == key else day for day in self.week]
-
-    def _ranges(self, key: str) -> tuple[Range, ...]:
-        return next((day.ranges for day in self.week if day.key == key), ())
-
-    @rx.event
-    def add_range(self, key: str) -> None:
-        """Another range on a day (after the last one, or 09:00-17:00)."""
-        ranges = self._ranges(key)
-        start = ranges[-1].end if ranges else "09:00"
-        end = "23:59" if start >= "17:00" else "17:00"
-        self._set_day(key, (*ranges, Range(start, end)))
-
-    @rx.event
-    def remove_range(self, key: str, index: int) -> None:
-        """Drop one range of a day (a day with none is closed)."""
-        ranges = self._ranges(key)
-        self._set_day(key, ranges[:index] + ranges[index + 1 :])
-
-    @rx.event
-    def set_time(self, key: str, index: int, which: str, value: str) -> None:
-        """A range's start or end, as typed."""
-        ranges = list(self._ranges(key))
-        if 0 <= index < len(ranges) and which in ("start", "end"):
-            ranges[index] = replace(ranges[index], **{which: value})
-            self._set_day(key, tuple(ranges))
 
     @rx.event
     def set_pending_date(self, value: str) -> None:
@@ -172,7 +113,7 @@ class BusinessSettingsState(SessionState):
             timezone=str(form.get("timezone", self.timezone)),
             locale=str(form.get("locale", self.business_locale)),
             region=str(form.get("region", self.region)),
-            hours={d.key: [[r.start, r.end] for r in d.ranges] for d in self.week if d.ranges},
+            hours=hours_of(self.week),
             closed_dates=list(self.closed_dates),
             default_assignee=Assignee(
                 _user_id(form.get("default_assignee", self.default_assignee))

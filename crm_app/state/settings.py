@@ -35,7 +35,17 @@ class StatusRow:
     default: bool
 
 
-SECTIONS = ("profile", "business", "agent", "team", "tokens", "audit", "statuses", "fields")
+SECTIONS = (
+    "profile",
+    "business",
+    "calendars",
+    "agent",
+    "team",
+    "tokens",
+    "audit",
+    "statuses",
+    "fields",
+)
 MANAGER_SECTIONS = SECTIONS[1:]
 
 

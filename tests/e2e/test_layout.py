@@ -142,6 +142,7 @@ def _pages(tenant: Tenant, lang: str) -> Iterator[tuple[str, str, Any]]:
     for section in (
         "profile",
         "business",
+        "calendars",
         "agent",
         "team",
         "tokens",

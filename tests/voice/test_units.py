@@ -14,12 +14,17 @@ from sqlmodel import select
 
 from crm_app.db import unit_of_work
 from crm_app.models import Appointment, utcnow
-from crm_app.services import booking, calls
+from crm_app.services import booking, calendars, calls
 from tests.factories import Tenant
 from tests.voice.conftest import set_business
 from voice_bridge import security
 from voice_bridge.playout import Playout, Truncation
-from voice_bridge.session_config import AgentProfile, VadConfig, build_session_update
+from voice_bridge.session_config import (
+    AgentProfile,
+    VadConfig,
+    build_instructions,
+    build_session_update,
+)
 from voice_bridge.tools import APPOINTMENT_TOOLS, CallContext, run_tool
 
 CLIENT_EVENT = pydantic.TypeAdapter(RealtimeClientEvent)
@@ -266,6 +271,41 @@ async def test_booking_respects_hours_notice_and_double_booking(voice_tenant: Te
         )
         left = booking.free_slots(session, business_id=voice_tenant.id, day=date.fromisoformat(day))
     assert [slot.hour for slot in left] == [9, 11]
+
+
+async def test_the_voice_agent_offers_and_books_the_business_appointment_types(
+    voice_tenant: Tenant,
+) -> None:
+    set_business(
+        voice_tenant,
+        business_hours={d: [["09:00", "11:00"]] for d in booking.WEEKDAYS},
+        slot_minutes=30,
+        min_notice_minutes=60,
+    )
+    with unit_of_work() as session:
+        calendars.create_type(session, principal=voice_tenant.principal(), name="ניקוי", minutes=90)
+    instructions = build_instructions(profile(appointment_types=(("ניקוי", 90),)))
+    assert "ניקוי (90 min)" in instructions and "appointment_type" in instructions
+    context = _call_context(voice_tenant)
+    day = (utcnow() + timedelta(days=2)).date().isoformat()
+    args = {"date": day, "appointment_type": " ניקוי "}
+    available = await run_tool(APPOINTMENT_TOOLS, "check_availability", json.dumps(args), context)
+    assert available["available_times"] == ["09:00", "09:30"]  # 90 minutes end by 11:00
+    booked = await run_tool(
+        APPOINTMENT_TOOLS, "schedule_appointment", json.dumps({**args, "time": "09:30"}), context
+    )
+    assert booked["booked"] is True
+    with unit_of_work() as session:
+        made = session.get(Appointment, booked["appointment_id"])
+        assert made is not None and made.ends_at - made.starts_at == timedelta(minutes=90)
+        assert made.title == "ניקוי"
+    unknown = await run_tool(
+        APPOINTMENT_TOOLS,
+        "check_availability",
+        json.dumps({"date": day, "appointment_type": "massage"}),
+        context,
+    )
+    assert unknown["error"]["code"] == "unknown_type" and "ניקוי" in unknown["error"]["message"]
 
 
 def test_client_events_the_bridge_sends_are_valid_sdk_events() -> None:
