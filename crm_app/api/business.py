@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import phonenumbers
 from fastapi import APIRouter, Request
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, WithJsonSchema
 
 from crm_app.api.bodies import HAS_TEXT, Body
 from crm_app.api.deps import BodyId, CurrentPrincipal, IsoDate, client_ip
@@ -20,6 +20,8 @@ from crm_app.services import business_settings
 from crm_app.services.business_settings import (
     MAX_CLOSED_DATES,
     MAX_RANGES_A_DAY,
+    MAX_REMINDERS,
+    REMINDER_RANGE,
     Assignee,
     BusinessChanges,
 )
@@ -54,6 +56,8 @@ class BusinessOut(BaseModel):
     default_assignee_id: int | None = Field(
         description="who the call-back tasks of unowned leads go to (null: the first owner)"
     )
+    texts_customers: bool = Field(description="text customers about their appointments")
+    reminder_minutes: list[int] = Field(description="reminders, in minutes before, longest first")
 
 
 ZONES = sorted(zoneinfo.available_timezones())
@@ -92,6 +96,14 @@ class BusinessPatch(Body):
     default_assignee_id: BodyId | None = Field(
         None, description="an active user of the business; null: the first owner"
     )
+    texts_customers: StrictBool | None = None
+    reminder_minutes: (
+        Annotated[
+            list[Annotated[int, Field(ge=REMINDER_RANGE[0], le=REMINDER_RANGE[1])]],
+            Field(max_length=MAX_REMINDERS),
+        ]
+        | None
+    ) = None
 
 
 def _out(business: Business) -> BusinessOut:
@@ -107,6 +119,8 @@ def _out(business: Business) -> BusinessOut:
         closed_dates=[date.fromisoformat(d) for d in business.closed_dates],
         webhooks=business_settings.webhook_urls(get_settings().public_base_url),
         default_assignee_id=business.default_assignee_id,
+        texts_customers=business.texts_customers,
+        reminder_minutes=list(business.reminder_minutes),
     )
 
 
@@ -137,6 +151,8 @@ def patch_business(
         default_assignee=Assignee(patch.default_assignee_id)
         if "default_assignee_id" in patch.model_fields_set
         else None,
+        texts_customers=patch.texts_customers,
+        reminder_minutes=patch.reminder_minutes,
     )
     with unit_of_work() as session:
         business = business_settings.update_business(

@@ -115,6 +115,29 @@ def _add_row(form_id: str, *controls: rx.Component, on_submit: rx.EventHandler) 
     )
 
 
+def _texts() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("calendars.texts"), size="3", padding_top="1em"),
+        hint("calendars.texts_hint"),
+        rx.el.label(
+            rx.checkbox(checked=S.texts_on, on_change=S.set_texts_on, id="texts-on"),
+            t("calendars.texts_on"),
+            style={"display": "flex", "gap": "0.5rem", "align_items": "center"},
+        ),
+        rx.flex(
+            rx.box(field("calendars.remind_hours", rx.input(
+                id="remind-hours", value=S.remind_hours, on_change=S.set_remind_hours,
+                dir="ltr", width="10em"), "calendars.remind_hours_hint")),
+            rx.button(t("calendars.save"), on_click=S.save_texts, id="texts-save"),
+            gap="2",
+            align="center",
+            wrap="wrap",
+        ),
+        width="100%",
+        spacing="2",
+    )  # fmt: skip
+
+
 def calendars_section() -> rx.Component:
     """Calendars (rename, hours, feed link, retire, add) and appointment types (add, remove)."""
     return rx.vstack(
@@ -142,6 +165,7 @@ def calendars_section() -> rx.Component:
             rx.button(t("calendars.add_type"), type="submit", id="type-add"),
             on_submit=S.add_type,
         ),
+        _texts(),
         spacing="3",
         width="100%",
     )  # fmt: skip

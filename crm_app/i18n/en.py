@@ -932,4 +932,14 @@ MESSAGES: dict[str, str] = {
     "calendars.type_removed": "Appointment type removed",
     "calendars.remove_type": "Remove",
     "calendars.minutes_invalid": "An appointment lasts 5 to 480 minutes.",
+    "calendars.texts": "Texts to customers",
+    "calendars.texts_hint": (
+        "A confirmation when an appointment is booked, and reminders before it. The "
+        "customer replies 1 to confirm or 2 to cancel."
+    ),
+    "calendars.texts_on": "Text customers by SMS",
+    "calendars.remind_hours": "Reminders (hours before)",
+    "calendars.remind_hours_hint": "For example 24, 2. Empty: no reminders.",
+    "calendars.texts_saved": "Text settings saved",
+    "errors.reminders": "Up to three reminders, a quarter of an hour to two weeks before.",
 }

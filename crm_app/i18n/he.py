@@ -898,4 +898,13 @@ MESSAGES: dict[str, str] = {
     "calendars.type_removed": "סוג התור הוסר",
     "calendars.remove_type": "הסרה",
     "calendars.minutes_invalid": "אורך התור הוא 5 עד 480 דקות.",
+    "calendars.texts": "הודעות ללקוחות",
+    "calendars.texts_hint": (
+        "אישור נשלח כשנקבע תור, ותזכורות לפני התור. הלקוח עונה 1 לאישור או 2 לביטול."
+    ),
+    "calendars.texts_on": "שליחת הודעות SMS ללקוחות",
+    "calendars.remind_hours": "תזכורות (שעות לפני התור)",
+    "calendars.remind_hours_hint": "למשל 24, 2. ריק: בלי תזכורות.",
+    "calendars.texts_saved": "הגדרות ההודעות נשמרו",
+    "errors.reminders": "עד שלוש תזכורות, בין רבע שעה לשבועיים לפני התור.",
 }

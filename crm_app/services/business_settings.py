@@ -40,6 +40,8 @@ class BusinessChanges:
     hours: Hours | None = None
     closed_dates: list[str] | None = field(default=None)
     default_assignee: Assignee | None = None
+    texts_customers: bool | None = None
+    reminder_minutes: list[int] | None = None  # before each appointment; [] sends none
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,27 @@ def _checked(business: Business, changes: BusinessChanges) -> dict[str, Any]:
         values["business_hours"] = check_hours(changes.hours)
     if changes.closed_dates is not None:
         values["closed_dates"] = check_closed_dates(changes.closed_dates)
+    if changes.texts_customers is not None:
+        values["texts_customers"] = changes.texts_customers
+    if changes.reminder_minutes is not None:
+        values["reminder_minutes"] = check_reminders(changes.reminder_minutes)
     return values
+
+
+MAX_REMINDERS = 3
+REMINDER_RANGE = (15, 14 * 24 * 60)  # a quarter of an hour to two weeks before
+
+
+def check_reminders(minutes: list[int]) -> list[int]:
+    """At most three reminder times, each 15 minutes to 14 days before; longest first."""
+    low, high = REMINDER_RANGE
+    if len(minutes) > MAX_REMINDERS or any(not low <= m <= high for m in minutes):
+        raise InvalidInput(
+            f"up to {MAX_REMINDERS} reminders, {low} minutes to {high // 1440} days before",
+            field="reminder_minutes",
+            key="errors.reminders",
+        )
+    return sorted(set(minutes), reverse=True)
 
 
 def _check_assignee(session: Session, business_id: int, assignee: Assignee) -> int | None:

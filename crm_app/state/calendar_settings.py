@@ -8,8 +8,9 @@ from typing import Any
 import reflex as rx
 
 from crm_app.db import unit_of_work
-from crm_app.services import booking, calendars
-from crm_app.services.errors import DomainError
+from crm_app.services import booking, business_settings, calendars
+from crm_app.services.business_settings import BusinessChanges
+from crm_app.services.errors import DomainError, InvalidInput
 from crm_app.settings import get_settings
 from crm_app.state.hours import HoursEditor, hours_of, week_of
 from crm_app.state.session import SessionState
@@ -46,6 +47,8 @@ class CalendarSettingsState(HoursEditor, SessionState):
     feed_url: str = ""  # shown once, after it is made
     feed_for: int = 0
     calendar_error: str = ""
+    texts_on: bool = True
+    remind_hours: str = ""  # "24, 2": hours before each appointment
 
     def _read(self) -> None:
         principal = self._me()
@@ -57,6 +60,10 @@ class CalendarSettingsState(HoursEditor, SessionState):
             for c in found
         ]
         self.type_rows = [TypeRow(k.id or 0, k.name, k.minutes) for k in kinds]
+        with unit_of_work(read_only=True) as session:
+            business = booking.business_of(session, principal.business_id)
+        self.texts_on = business.texts_customers
+        self.remind_hours = ", ".join(_hours(m) for m in business.reminder_minutes)
 
     @rx.event
     def load(self) -> None:
@@ -182,6 +189,53 @@ class CalendarSettingsState(HoursEditor, SessionState):
             lambda s: calendars.retire_type(s, principal=principal, type_id=type_id),
             "calendars.type_removed",
         )
+
+    @rx.event
+    def set_texts_on(self, value: bool) -> None:
+        """Text customers, or not."""
+        self.texts_on = value
+
+    @rx.event
+    def set_remind_hours(self, value: str) -> None:
+        """The reminder hours as typed."""
+        self.remind_hours = value
+
+    @rx.event
+    def save_texts(self) -> Any:
+        """Save whether customers are texted and when they are reminded."""
+        principal = self._me()
+        try:
+            changes = BusinessChanges(
+                texts_customers=self.texts_on,
+                reminder_minutes=reminder_minutes(self.remind_hours),
+            )
+        except DomainError as exc:
+            self.calendar_error = self._say(exc)
+            return None
+        return self._do(
+            lambda s: business_settings.update_business(s, principal=principal, changes=changes),
+            "calendars.texts_saved",
+        )
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes // 60}" if minutes % 60 == 0 else f"{minutes / 60:g}"
+
+
+def reminder_minutes(text: str) -> list[int]:
+    """Hours before (``24, 2``) as minutes; an empty text for none.
+
+    Raises:
+        InvalidInput: a value that is not a number of hours.
+    """
+    try:
+        return [
+            round(float(part) * 60) for part in text.replace("،", ",").split(",") if part.strip()
+        ]
+    except ValueError as exc:
+        raise InvalidInput(
+            "hours before, like 24, 2", field="reminder_minutes", key="errors.reminders"
+        ) from exc
 
 
 SECTION_LOADERS["calendars"] = CalendarSettingsState.load
