@@ -193,3 +193,25 @@ def test_another_business_sees_none_of_it(client: TestClient) -> None:
         ).status_code
         == 401
     )
+
+
+def test_owners_choose_when_reminders_go_and_whether_customers_are_texted(
+    client: TestClient,
+) -> None:
+    tenant = make_tenant()
+    owner = headers_for(tenant)
+    assert client.get("/api/v1/business", headers=owner).json()["reminder_minutes"] == [1440, 120]
+    changed = client.patch(
+        "/api/v1/business",
+        json={"reminder_minutes": [60, 2880], "texts_customers": False},
+        headers=owner,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["reminder_minutes"] == [2880, 60]
+    assert changed.json()["texts_customers"] is False
+    too_soon = client.patch("/api/v1/business", json={"reminder_minutes": [5]}, headers=owner)
+    assert too_soon.status_code == 422
+    agent = client.patch(
+        "/api/v1/business", json={"texts_customers": True}, headers=headers_for(tenant, "agent")
+    )
+    assert agent.status_code == 403
