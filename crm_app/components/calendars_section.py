@@ -6,7 +6,7 @@ import reflex as rx
 
 from crm_app.components.fields import field, hint
 from crm_app.components.hours_editor import hours_editor
-from crm_app.components.i18n import ltr, t
+from crm_app.components.i18n import t
 from crm_app.state.calendar_settings import CalendarSettingsState as S
 
 
@@ -17,7 +17,7 @@ def _feed(row: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.text(t("calendars.feed_once")),
                 rx.hstack(
-                    ltr(S.feed_url, id="feed-url", class_name="ltr file-name"),
+                    rx.el.bdi(S.feed_url, dir="ltr", id="feed-url", class_name="file-name"),
                     rx.icon_button(
                         rx.icon("copy", size=14),
                         size="1",

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -36,6 +36,8 @@ DEFAULT_HOURS: dict[str, list[list[str]]] = {
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
 MAX_SLOTS = 12
 EXCLUSION_VIOLATION = "23P01"
+DEADLOCK = "40P01"
+DEADLOCK_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -301,19 +303,27 @@ def _hold(
 ) -> bool:
     """Write ``appointment`` (after ``change``) in a savepoint; False when the constraint refuses.
 
-    The change is made inside the savepoint: opening one flushes what is pending first.
+    The change is made inside the savepoint: opening one flushes what is pending first. Two
+    transactions inserting overlapping times at once may each wait for the other's check;
+    Postgres then aborts one of them as a deadlock, and that one tries again: by then the
+    other has committed (the time is taken) or rolled back (it is free).
     """
-    try:
-        with session.begin_nested():
-            if change is not None:
-                change()
-            session.add(appointment)
-            session.flush()
-    except IntegrityError as exc:
-        if getattr(exc.orig, "pgcode", None) != EXCLUSION_VIOLATION:  # psycopg2's SQLSTATE
-            raise
-        return False
-    return True
+    for _ in range(DEADLOCK_TRIES):
+        try:
+            with session.begin_nested():
+                if change is not None:
+                    change()
+                session.add(appointment)
+                session.flush()
+        except (IntegrityError, OperationalError) as exc:
+            code = getattr(exc.orig, "pgcode", None)  # psycopg2's SQLSTATE
+            if code == EXCLUSION_VIOLATION:
+                return False
+            if code != DEADLOCK:
+                raise
+            continue
+        return True
+    return False
 
 
 def _candidates(session: Session, business_id: int, calendar_id: int | None) -> list[Calendar]:

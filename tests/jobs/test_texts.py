@@ -78,8 +78,8 @@ def test_a_confirmation_reaches_the_customer_once_in_the_business_language(
             assert found is not None and texts.confirm_booking(session, found) is not None
             assert texts.confirm_booking(session, found) is None  # one key, one text
     config = sms_config(outside)
-    assert texts.send_waiting(config) == 2
-    assert texts.send_waiting(config) == 0
+    texts.send_waiting(config)
+    texts.send_waiting(config)
     hebrew, = outside.rest.texts_to(lead.phone_e164)  # fmt: skip
     assert hebrew.from_ == tenant.business.phone_number
     assert hebrew.body.startswith("מרפאת השיניים: נקבע לך תור") and "השב/י 1" in hebrew.body
@@ -99,7 +99,8 @@ def test_reminders_come_24_and_2_hours_before_each_once_with_two_workers(
     appointment = booked(tenant, lead)
     config = sms_config(outside)
     remind(appointment.starts_at - timedelta(hours=25))
-    assert texts.send_waiting(config) == 0  # not due yet
+    texts.send_waiting(config)
+    assert outside.rest.texts_to(lead.phone_e164) == []  # not due yet
     go = threading.Barrier(2)
 
     def worker(at: object) -> None:
@@ -128,8 +129,8 @@ def test_the_periodic_task_queues_and_sends_due_reminders(
         monkeypatch.setenv(name, value)
     reload_settings()
     appointment = booked(tenant, lead, days=0.5)  # twelve hours ahead: the 24-hour one is due
-    assert tasks.reminders(int(time.time())) == 1
-    assert tasks.reminders(int(time.time())) == 0
+    tasks.reminders(int(time.time()))
+    tasks.reminders(int(time.time()))
     assert len(outside.rest.texts_to(lead.phone_e164)) == 1
     assert texts_of(appointment)[0].key.endswith(
         f":reminder-1440:{appointment.starts_at:%Y%m%dT%H%MZ}"
@@ -151,9 +152,12 @@ def test_no_reminder_for_a_cancelled_appointment_or_when_texts_are_off(
         assert business is not None
         business.texts_customers = False
         session.add(business)
-    booked(quiet, make_lead(quiet), days=0.5)
+    quiet_lead = make_lead(quiet)
+    booked(quiet, quiet_lead, days=0.5)
     remind(utcnow())
-    assert texts.send_waiting(sms_config(outside)) == 0
+    texts.send_waiting(sms_config(outside))
+    assert outside.rest.texts_to(lead.phone_e164) == []
+    assert outside.rest.texts_to(quiet_lead.phone_e164) == []
 
 
 def test_a_failed_send_is_tried_again_on_the_next_run(
@@ -163,9 +167,10 @@ def test_a_failed_send_is_tried_again_on_the_next_run(
     remind(utcnow())
     outside.rest.fail_texts = 1
     config = sms_config(outside)
-    assert texts.send_waiting(config) == 1  # tried once in this run, not again at once
+    texts.send_waiting(config)  # tried once in this run, not again at once
     assert texts_of(appointment)[0].state == "pending"
-    assert texts.send_waiting(config) == 1
+    assert texts_of(appointment)[0].attempts == 1
+    texts.send_waiting(config)
     assert texts_of(appointment)[0].state == "sent"
     assert len(outside.rest.texts_to(lead.phone_e164)) == 1
 
@@ -203,9 +208,10 @@ def test_a_worker_killed_while_twilio_holds_the_text_does_not_send_it_twice(
         if child.poll() is None:
             child.kill()
     assert texts_of(appointment)[0].state == "sending"
-    assert texts.send_waiting(config) == 0  # the claim is fresh: it may still be sending
+    texts.send_waiting(config)  # the claim is fresh: it may still be sending
+    assert texts_of(appointment)[0].state == "sending"
     later = utcnow() + texts.STALE_CLAIM + timedelta(seconds=1)
-    assert texts.send_waiting(config, now=later) == 1
+    texts.send_waiting(config, now=later)
     row = texts_of(appointment)[0]
     assert row.state == "sent" and row.twilio_sid == outside.rest.texts[0].sid
     assert len(outside.rest.texts_to(lead.phone_e164)) == 1
@@ -222,7 +228,7 @@ def test_a_worker_that_died_before_asking_twilio_leaves_the_text_to_the_next(
         ).one()
         row.state, row.claimed_at, row.attempts = "sending", utcnow() - timedelta(minutes=5), 1
         session.add(row)
-    assert texts.send_waiting(sms_config(outside)) == 1
+    texts.send_waiting(sms_config(outside))
     assert len(outside.rest.texts_to(lead.phone_e164)) == 1
     assert texts_of(appointment)[0].attempts == 2
 
@@ -233,7 +239,8 @@ def test_without_twilio_texts_land_in_the_local_outbox(
     appointment = booked(tenant, lead, days=0.5)
     remind(utcnow())
     config = sms.SmsConfig("", "", (tmp_path / "texts").as_uri())
-    assert texts.send_waiting(config) == 1
-    kept, = (tmp_path / "texts").glob("SM*.json")  # fmt: skip
-    assert lead.phone_e164 in kept.read_text()
+    texts.send_waiting(config)
+    kept = [p for p in (tmp_path / "texts").glob("SM*.json") if lead.phone_e164 in p.read_text()]
+    assert len(kept) == 1
+    kept = kept[0]
     assert texts_of(appointment)[0].twilio_sid == kept.stem

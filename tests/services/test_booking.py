@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -42,7 +43,12 @@ def tenant(db: Database) -> Tenant:
     return make_tenant(name="מרפאת שיניים")
 
 
-def test_two_bookings_of_one_slot_at_once_one_wins(tenant: Tenant) -> None:
+@pytest.mark.parametrize("clock", ["10:00", "11:30", "14:00", "16:30"])
+def test_two_bookings_of_one_slot_at_once_one_wins(tenant: Tenant, clock: str) -> None:
+    """Both transactions are open before either writes: one is refused, never both booked.
+
+    (Postgres may see the two overlapping inserts as a deadlock; the loser then tries again.)
+    """
     leads = [make_lead(tenant) for _ in range(2)]
     agent = tenant.principal(Role.AGENT)
     start = threading.Barrier(2)
@@ -51,12 +57,13 @@ def test_two_bookings_of_one_slot_at_once_one_wins(tenant: Tenant) -> None:
     def attempt(lead_id: int) -> None:
         try:
             with unit_of_work() as session:
-                start.wait()  # both transactions are open before either writes
+                session.execute(sa.text("SELECT 1"))  # the transaction is open
+                start.wait()
                 made = appointments.book_for_lead(
                     session,
                     principal=agent,
                     lead_id=lead_id,
-                    request=booking.Request(starts_at=at("2026-10-22", "10:00")),
+                    request=booking.Request(starts_at=at("2026-10-22", clock)),
                     now=NOW,
                 )
                 results.append(made.id)
@@ -74,7 +81,7 @@ def test_two_bookings_of_one_slot_at_once_one_wins(tenant: Tenant) -> None:
         held = session.exec(
             select(Appointment).where(col(Appointment.business_id) == tenant.id)
         ).all()
-    assert [a.starts_at for a in held] == [at("2026-10-22", "10:00")]
+    assert [a.starts_at for a in held] == [at("2026-10-22", clock)]
 
 
 def test_the_database_itself_refuses_overlapping_appointments(tenant: Tenant) -> None:
