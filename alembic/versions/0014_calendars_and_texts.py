@@ -90,13 +90,14 @@ def _move_appointments() -> None:
     for name in ("calendar_id", "type_id", "booked_by_id"):
         op.add_column("appointment", sa.Column(name, sa.Integer(), nullable=True))
     op.add_column("appointment", _stamp("confirmed_at", nullable=True))
-    op.add_column("appointment", sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
+    for name in ("updated_at", "timed_at"):
+        op.add_column("appointment", _stamp(name, nullable=True))
     op.execute(
-        "UPDATE appointment a SET calendar_id = c.id, updated_at = a.created_at "
-        "FROM calendar c WHERE c.business_id = a.business_id"
+        "UPDATE appointment a SET calendar_id = c.id, updated_at = a.created_at, "
+        "timed_at = a.created_at FROM calendar c WHERE c.business_id = a.business_id"
     )
-    op.alter_column("appointment", "calendar_id", nullable=False)
-    op.alter_column("appointment", "updated_at", nullable=False)
+    for name in ("calendar_id", "updated_at", "timed_at"):
+        op.alter_column("appointment", name, nullable=False)
     for column, target, ondelete in (
         ("calendar_id", "calendar", "CASCADE"),
         ("type_id", "appointment_type", "SET NULL"),
@@ -153,7 +154,14 @@ def downgrade() -> None:
     op.drop_table("text_message")
     op.execute("ALTER TABLE appointment DROP CONSTRAINT ex_appointment_calendar_time")
     op.drop_constraint("ck_appointment_ends_after_start", "appointment", type_="check")
-    for name in ("calendar_id", "type_id", "booked_by_id", "confirmed_at", "updated_at"):
+    for name in (
+        "calendar_id",
+        "type_id",
+        "booked_by_id",
+        "confirmed_at",
+        "updated_at",
+        "timed_at",
+    ):
         op.drop_column("appointment", name)
     op.drop_table("appointment_type")
     op.drop_table("calendar")

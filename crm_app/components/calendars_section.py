@@ -74,7 +74,8 @@ def _editor() -> rx.Component:
                                          on_change=S.set_edit_name, max_length=100)),
         rx.el.label(
             rx.checkbox(checked=S.edit_own_hours, on_change=S.set_edit_own_hours,
-                        id="calendar-own-hours"),
+                        id="calendar-own-hours",
+                        custom_attrs={"aria-label": t("calendars.use_own_hours")}),
             t("calendars.use_own_hours"),
             style={"display": "flex", "gap": "0.5rem", "align_items": "center"},
         ),
@@ -120,7 +121,8 @@ def _texts() -> rx.Component:
         rx.heading(t("calendars.texts"), size="3", padding_top="1em"),
         hint("calendars.texts_hint"),
         rx.el.label(
-            rx.checkbox(checked=S.texts_on, on_change=S.set_texts_on, id="texts-on"),
+            rx.checkbox(checked=S.texts_on, on_change=S.set_texts_on, id="texts-on",
+                        custom_attrs={"aria-label": t("calendars.texts_on")}),
             t("calendars.texts_on"),
             style={"display": "flex", "gap": "0.5rem", "align_items": "center"},
         ),

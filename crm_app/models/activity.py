@@ -219,6 +219,8 @@ class Appointment(SQLModel, table=True):
     title: str = Field(default="", max_length=200)
     status: str = Field(default="scheduled", max_length=20)
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When it got its present time (booked or moved): reminders due before then are not sent.
+    timed_at: datetime = created_at_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()
 

@@ -398,7 +398,7 @@ def move(
 
     def change() -> None:
         appointment.calendar_id, appointment.starts_at = calendar_id, starts_at
-        appointment.ends_at = starts_at + length
+        appointment.ends_at, appointment.timed_at = starts_at + length, utcnow()
         if appointment.status == "confirmed":  # a new time to confirm
             appointment.status, appointment.confirmed_at = "scheduled", None
 

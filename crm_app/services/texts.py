@@ -117,7 +117,7 @@ def drop_waiting(session: Session, appointment_id: int) -> int:
 
 
 def _due_reminders(session: Session, now: datetime) -> list[tuple[Appointment, int]]:
-    """Appointments whose reminder ``minutes`` before has come, booked before it came."""
+    """Appointments whose reminder ``minutes`` before has come, at a time set before it came."""
     minutes = sa.func.jsonb_array_elements_text(Business.reminder_minutes).table_valued("value")
     offset = sa.cast(minutes.c.value, sa.Integer)
     remind_at = col(Appointment.starts_at) - offset * sa.text("interval '1 minute'")
@@ -132,7 +132,7 @@ def _due_reminders(session: Session, now: datetime) -> list[tuple[Appointment, i
             col(Appointment.starts_at) > now,
             col(Appointment.starts_at) <= now + timedelta(days=8),
             remind_at <= now,
-            col(Appointment.created_at) <= remind_at,
+            col(Appointment.timed_at) <= remind_at,
         )
         .limit(BATCH * 5)
     )

@@ -146,7 +146,7 @@ def _remind_once(outside: Outside, tenant: Tenant, lead: Lead, at: datetime) -> 
     )
     with unit_of_work() as session:  # booked well before the reminder times
         found = session.exec(select(Appointment).where(col(Appointment.lead_id) == lead.id)).one()
-        found.created_at = at - timedelta(days=2)
+        found.timed_at = at - timedelta(days=2)
         session.add(found)
     for _ in range(3):
         with unit_of_work() as session:

@@ -52,7 +52,8 @@ def sms_config(outside: Outside) -> sms.SmsConfig:
 def booked(tenant: Tenant, lead: Lead, days: float = 3) -> Appointment:
     """An appointment ``days`` ahead, booked a week ago (so every reminder applies)."""
     starts = (utcnow() + timedelta(days=days)).replace(second=0, microsecond=0)
-    return make_appointment(tenant, lead, starts, created_at=utcnow() - timedelta(days=7))
+    week_ago = utcnow() - timedelta(days=7)
+    return make_appointment(tenant, lead, starts, created_at=week_ago, timed_at=week_ago)
 
 
 def texts_of(appointment: Appointment) -> list[TextMessage]:
@@ -158,6 +159,24 @@ def test_no_reminder_for_a_cancelled_appointment_or_when_texts_are_off(
     texts.send_waiting(sms_config(outside))
     assert outside.rest.texts_to(lead.phone_e164) == []
     assert outside.rest.texts_to(quiet_lead.phone_e164) == []
+
+
+def test_an_appointment_moved_into_tomorrow_gets_no_late_reminder_for_its_old_time(
+    outside: Outside, tenant: Tenant, lead: Lead
+) -> None:
+    appointment = booked(tenant, lead, days=5)
+    with unit_of_work() as session:  # moved to twelve hours from now, just now
+        found = session.get(Appointment, appointment.id)
+        assert found is not None
+        found.starts_at = utcnow() + timedelta(hours=12)
+        found.ends_at, found.timed_at = found.starts_at + timedelta(minutes=30), utcnow()
+        session.add(found)
+    remind(utcnow())
+    texts.send_waiting(sms_config(outside))
+    assert outside.rest.texts_to(lead.phone_e164) == []  # the 24-hour one came before the move
+    remind(found.starts_at - timedelta(hours=2))
+    texts.send_waiting(sms_config(outside))
+    assert len(outside.rest.texts_to(lead.phone_e164)) == 1  # the 2-hour one goes
 
 
 def test_a_failed_send_is_tried_again_on_the_next_run(
