@@ -29,13 +29,13 @@ from bench.common import ensure_database, report_ratio
 from crm_app.db import build_engine, unit_of_work, use_engine
 from crm_app.migrate import upgrade_to_head
 from crm_app.models import Business, Calendar, Role, utcnow
-from crm_app.services import accounts, appointments, booking
+from crm_app.services import accounts, appointments, booking, slots
 from crm_app.services.auth import Principal, principal_for
 
 APPOINTMENTS = 10_000
 CALENDARS = 4
 OTHER_BUSINESSES = 20  # each with as many appointments: the table is not the business's alone
-OPEN_EVERY_DAY = {d: [["08:00", "20:00"]] for d in booking.WEEKDAYS}
+OPEN_EVERY_DAY = {d: [["08:00", "20:00"]] for d in slots.WEEKDAYS}
 
 
 def _business(session: Session, name: str) -> Business:

@@ -942,4 +942,6 @@ MESSAGES: dict[str, str] = {
     "calendars.remind_hours_hint": "For example 24, 2. Empty: no reminders.",
     "calendars.texts_saved": "Text settings saved",
     "errors.reminders": "Up to three reminders, a quarter of an hour to two weeks before.",
+    "alerts.cancelled_by_text": "Appointment cancelled by text: {name}",
+    "alerts.kind.cancelled_by_text": "A customer cancels by text",
 }

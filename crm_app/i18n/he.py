@@ -907,4 +907,6 @@ MESSAGES: dict[str, str] = {
     "calendars.remind_hours_hint": "למשל 24, 2. ריק: בלי תזכורות.",
     "calendars.texts_saved": "הגדרות ההודעות נשמרו",
     "errors.reminders": "עד שלוש תזכורות, בין רבע שעה לשבועיים לפני התור.",
+    "alerts.cancelled_by_text": "לקוח ביטל תור בהודעה: {name}",
+    "alerts.kind.cancelled_by_text": "לקוח ביטל תור בהודעה",
 }

@@ -19,6 +19,7 @@ class AlertKind(StrEnum):
     MISSED_CALL = "missed_call"  # a call that ended before anything was said
     TASK_DUE = "task_due"
     ASSIGNED = "assigned"  # a lead or a task was given to the user
+    CANCELLED_BY_TEXT = "cancelled_by_text"  # a customer cancelled an appointment by text
 
 
 ALL_KINDS = [k.value for k in AlertKind]

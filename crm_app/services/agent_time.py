@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from crm_app.services.booking import DEFAULT_HOURS, WEEKDAYS
+from crm_app.services.slots import DEFAULT_HOURS, WEEKDAYS
 
 Hours = dict[str, list[list[str]]]
 DAYS_SHOWN = 7

@@ -18,9 +18,9 @@ from crm_app.models import Business, Role, User
 from crm_app.services import audit
 from crm_app.services.accounts import LOCALES
 from crm_app.services.auth import Principal, require_role
-from crm_app.services.booking import WEEKDAYS
 from crm_app.services.errors import Conflict, InvalidInput, NotFound
 from crm_app.services.phones import normalize_phone
+from crm_app.services.slots import WEEKDAYS
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MAX_RANGES_A_DAY = 6

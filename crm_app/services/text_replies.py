@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from crm_app.i18n import translate
 from crm_app.models import (
     HOLDS_TIME,
+    AlertKind,
     Appointment,
     AppointmentStatus,
     Business,
@@ -26,7 +27,7 @@ from crm_app.models import (
     TextState,
     utcnow,
 )
-from crm_app.services import texts
+from crm_app.services import notifications, texts
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import find_by_phone
 from crm_app.services.phones import normalize_phone
@@ -116,6 +117,7 @@ def receive(
         session.add(appointment)
         if kind is TextKind.CANCELLED and appointment.id is not None:
             texts.drop_waiting(session, appointment.id)
+            _tell_staff(session, business, lead, appointment)
     _keep(session, business, lead, **_inbound(text, phone, appointment, kind))
     answer = _answer(kind, appointment, business)
     _keep(
@@ -133,6 +135,19 @@ def receive(
         sent_at=now,
     )
     return answer
+
+
+def _tell_staff(session: Session, business: Business, lead: Lead, appointment: Appointment) -> None:
+    """The lead's owner and whoever booked it hear of the cancellation (else the managers)."""
+    assert business.id is not None
+    people = {i for i in (lead.owner_id, appointment.booked_by_id) if i is not None}
+    notifications.notify(
+        session,
+        business_id=business.id,
+        user_ids=people or notifications.managers(session, business.id),
+        kind=AlertKind.CANCELLED_BY_TEXT,
+        data=notifications.about_lead(lead, appointment_id=appointment.id),
+    )
 
 
 def _inbound(

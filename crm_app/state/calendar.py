@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from crm_app.db import unit_of_work
-from crm_app.services import appointments, booking
+from crm_app.services import appointments, booking, slots
 from crm_app.services.auth import Principal
 from crm_app.services.lead_query import is_row_id
 from crm_app.state.booking import BookingActions, Option
@@ -90,7 +90,7 @@ class CalendarState(BookingActions, SessionState):
                 end=shown[-1],
                 calendar_id=chosen,
             )
-        rules = [booking.Rules.of(business, c) for c in picked]
+        rules = [slots.Rules.of(business, c) for c in picked]
         first, last = span_of(shown, rules, booked, zone)
         by_day: dict[date, list[datetime]] = {}
         for slot in free:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from crm_app.i18n import translate
 from crm_app.services.agent_time import weekday_name
 from crm_app.services.appointments import Booked
-from crm_app.services.booking import Rules
+from crm_app.services.slots import Rules
 
 HOUR_PX = 56
 DEFAULT_SPAN = (8, 18)  # the hours shown when nothing is open or booked

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from crm_app.db import unit_of_work
 from crm_app.models import Appointment, Business, Lead, Role
-from crm_app.services import appointments, booking, sms, texts
+from crm_app.services import appointments, booking, slots, sms, texts
 from crm_app.services.errors import Conflict
 from tests.e2e.conftest import TIMEOUT_MS, open_tab, sign_in
 from tests.factories import PASSWORD, Tenant, make_lead, make_tenant
@@ -29,7 +29,7 @@ from voice_bridge.security import sign_request
 
 pytestmark = pytest.mark.e2e
 
-OPEN_EVERY_DAY = {d: [["09:00", "17:00"]] for d in booking.WEEKDAYS}
+OPEN_EVERY_DAY = {d: [["09:00", "17:00"]] for d in slots.WEEKDAYS}
 CASES = {
     "he-phone": ("he", {"width": 390, "height": 844}, "כן"),
     "en-desktop": ("en", {"width": 1366, "height": 800}, "1"),

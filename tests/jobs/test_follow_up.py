@@ -16,9 +16,9 @@ from crm_app.jobs.pipeline import run_pipeline
 from crm_app.models import Business, Lead, LeadFieldKind, Role, Task
 from crm_app.services import business_settings, lead_fields, lead_fill, leads
 from crm_app.services.agent_time import OpeningHours
-from crm_app.services.booking import DEFAULT_HOURS
 from crm_app.services.business_settings import Assignee, BusinessChanges
 from crm_app.services.call_pipeline import step_states
+from crm_app.services.slots import DEFAULT_HOURS
 from tests.factories import Tenant, make_lead
 from tests.jobs.conftest import Outside, finished_call, load
 

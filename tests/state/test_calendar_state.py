@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from crm_app.db import unit_of_work
 from crm_app.models import Appointment, Business, Calendar
-from crm_app.services import booking, calendars
+from crm_app.services import calendars, slots
 from crm_app.services.appointments import Booked
 from crm_app.state.booking import LeadBookingState
 from crm_app.state.calendar import CalendarState
@@ -26,7 +26,7 @@ def _open_every_day(tenant: Tenant) -> None:
     with unit_of_work() as session:
         business = session.get(Business, tenant.id)
         assert business is not None
-        business.business_hours = {d: [["09:00", "17:00"]] for d in booking.WEEKDAYS}
+        business.business_hours = {d: [["09:00", "17:00"]] for d in slots.WEEKDAYS}
         session.add(business)
 
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from crm_app.api.server import create_backend
 from crm_app.db import unit_of_work
 from crm_app.models import Appointment, Lead, Role, TextMessage, utcnow
-from crm_app.services import timeline
+from crm_app.services import notifications, timeline
 from crm_app.services.text_replies import meaning
 from crm_app.settings import reload_settings
 from tests.conftest import Database
@@ -96,6 +96,9 @@ def test_a_reply_of_no_cancels_in_english_and_frees_the_time(client: TestClient)
     assert "Bright Smile: your appointment on" in answer and "is cancelled" in answer
     assert status_of(appointment) == "cancelled"
     make_appointment(tenant, None, appointment.starts_at)  # the time is free again
+    with unit_of_work() as session:  # nobody owns the lead: the owners and admins hear of it
+        told = notifications.bell(session, user_id=tenant.admin.id or 0).items
+    assert [(n.kind, n.data["name"]) for n in told] == [("cancelled_by_text", "Dana")]
 
 
 def test_an_unknown_reply_changes_nothing_and_says_how_to_answer(client: TestClient) -> None:

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from crm_app.db import unit_of_work
 from crm_app.models import Appointment, utcnow
-from crm_app.services import booking, calendars, calls
+from crm_app.services import booking, calendars, calls, slots
 from tests.factories import Tenant
 from tests.voice.conftest import set_business
 from voice_bridge import security
@@ -278,7 +278,7 @@ async def test_the_voice_agent_offers_and_books_the_business_appointment_types(
 ) -> None:
     set_business(
         voice_tenant,
-        business_hours={d: [["09:00", "11:00"]] for d in booking.WEEKDAYS},
+        business_hours={d: [["09:00", "11:00"]] for d in slots.WEEKDAYS},
         slot_minutes=30,
         min_notice_minutes=60,
     )
