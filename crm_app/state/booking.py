@@ -8,73 +8,30 @@ and the dialog says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from crm_app.db import unit_of_work
-from crm_app.i18n import translate
-from crm_app.i18n.formats import local_datetime
 from crm_app.jobs.queue import send_texts_soon
-from crm_app.models import AppointmentStatus, Lead
+from crm_app.models import AppointmentStatus
 from crm_app.services import appointments, booking, calendars
 from crm_app.services.auth import Principal
-from crm_app.services.errors import DomainError, InvalidInput
-from crm_app.services.phones import display_phone
+from crm_app.services.errors import DomainError
+from crm_app.state.booking_views import (
+    AppointmentDetail,
+    Option,
+    appointment_detail,
+    free_times,
+    local_time,
+)
 from crm_app.state.lead import LeadState
 from crm_app.state.session import SessionState
 
 AUTO = "auto"  # the first calendar free at the time
 NO_TYPE = "none"
-
-
-@dataclass(frozen=True)
-class Option:
-    """A value of a select and its label."""
-
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class AppointmentDetail:
-    """The appointment the detail dialog shows."""
-
-    id: int = 0
-    when: str = ""
-    lead: str = ""
-    lead_href: str = ""
-    title: str = ""
-    status: str = ""
-    status_label: str = ""
-    calendar: str = ""
-    movable: bool = False
-
-
-def _free_times(principal: Principal, day: date, calendar: str, kind: str) -> list[str]:
-    with unit_of_work(read_only=True) as session:
-        slots = booking.free_between(
-            session,
-            business_id=principal.business_id,
-            start=day,
-            end=day,
-            calendar_id=int(calendar) if calendar.isdigit() else None,
-            type_id=int(kind) if kind.isdigit() else None,
-        )
-    zone = ZoneInfo(principal.timezone)
-    return sorted({s.starts_at.astimezone(zone).strftime("%H:%M") for s in slots})
-
-
-def _local(day: str, clock: str, timezone: str) -> datetime:
-    try:
-        return datetime.combine(
-            date.fromisoformat(day), time.fromisoformat(clock), tzinfo=ZoneInfo(timezone)
-        )
-    except ValueError as exc:
-        raise InvalidInput("choose a day and a time", key="errors.slot_outside_hours") from exc
 
 
 class BookingActions(SessionState, mixin=True):
@@ -132,7 +89,7 @@ class BookingActions(SessionState, mixin=True):
         except ValueError:
             self.time_options = []
             return
-        self.time_options = _free_times(principal, day, self.book_calendar, self.book_type)
+        self.time_options = free_times(principal, day, self.book_calendar, self.book_type)
         if self.book_time not in self.time_options:
             self.book_time = ""
 
@@ -199,7 +156,7 @@ class BookingActions(SessionState, mixin=True):
             return None
         try:
             request = booking.Request(
-                starts_at=_local(self.book_day, self.book_time, principal.timezone),
+                starts_at=local_time(self.book_day, self.book_time, principal.timezone),
                 calendar_id=int(self.book_calendar) if self.book_calendar.isdigit() else None,
                 type_id=int(self.book_type) if self.book_type.isdigit() else None,
                 title=self.book_title.strip(),
@@ -222,29 +179,11 @@ class BookingActions(SessionState, mixin=True):
         """Show an appointment: who, when, its status, and moving or cancelling it."""
         principal = self._me()
         self.detail_error = ""
-        with unit_of_work(read_only=True) as session:
-            try:
-                found = appointments.get_appointment(
-                    session, principal=principal, appointment_id=appointment_id
-                )
-            except DomainError:
-                self.detail_open = False
-                return
-            names = {c.id: c.name for c in booking.calendars(session, principal.business_id)}
-            person = session.get(Lead, found.lead_id) if found.lead_id else None
-            lead = (person.name or display_phone(person.phone_e164)) if person else ""
-        local = found.starts_at.astimezone(ZoneInfo(principal.timezone))
-        self.detail = AppointmentDetail(
-            id=found.id or 0,
-            when=local_datetime(found.starts_at, principal.timezone),
-            lead=lead,
-            lead_href=f"/leads/{found.lead_id}" if found.lead_id else "",
-            title=found.title,
-            status=found.status,
-            status_label=translate(f"appointments.status.{found.status}", self.locale),
-            calendar=names.get(found.calendar_id, ""),
-            movable=found.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED),
-        )
+        try:
+            self.detail, local = appointment_detail(principal, appointment_id, self.locale)
+        except DomainError:
+            self.detail_open = False
+            return
         self.move_day, self.move_time = local.date().isoformat(), local.strftime("%H:%M")
         self.move_options = self._move_times(principal)
         self.detail_open = True
@@ -254,7 +193,7 @@ class BookingActions(SessionState, mixin=True):
             day = date.fromisoformat(self.move_day)
         except ValueError:
             return []
-        return _free_times(principal, day, AUTO, NO_TYPE)
+        return free_times(principal, day, AUTO, NO_TYPE)
 
     @rx.event
     def close_detail(self, open_: bool = False) -> None:
@@ -296,7 +235,7 @@ class BookingActions(SessionState, mixin=True):
                 session,
                 principal=principal,
                 appointment_id=appointment_id,
-                starts_at=_local(day, clock, principal.timezone),
+                starts_at=local_time(day, clock, principal.timezone),
             )
 
         return self._change(change, "calendar.moved")

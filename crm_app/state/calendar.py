@@ -12,7 +12,8 @@ from crm_app.db import unit_of_work
 from crm_app.services import appointments, booking, slots
 from crm_app.services.auth import Principal
 from crm_app.services.lead_query import is_row_id
-from crm_app.state.booking import BookingActions, Option
+from crm_app.state.booking import BookingActions
+from crm_app.state.booking_views import Option
 from crm_app.state.calendar_views import (
     DayColumn,
     HourMark,
