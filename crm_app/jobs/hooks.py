@@ -1,4 +1,4 @@
-"""What the voice bridge's call events queue: the post-call pipeline.
+"""What the voice bridge's call events queue: the post-call pipeline, and the call's texts.
 
 Whoever builds the bridge passes :func:`on_call_event` as its listener (the
 CRM server, ``python -m crm_app bridge``); neither side imports the other.
@@ -6,7 +6,7 @@ CRM server, ``python -m crm_app bridge``); neither side imports the other.
 
 from __future__ import annotations
 
-from crm_app.jobs.queue import enqueue_pipeline
+from crm_app.jobs.queue import enqueue_pipeline, send_texts_soon
 from crm_app.settings import get_settings
 
 
@@ -24,3 +24,5 @@ def on_call_event(call_id: int, event: str) -> None:
         enqueue_pipeline(call_id)
     if event in ("finalized", "ended"):
         enqueue_pipeline(call_id, final=True, delay=wait)
+    if event == "finalized":
+        send_texts_soon()

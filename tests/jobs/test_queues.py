@@ -44,9 +44,13 @@ class Recorder:
 
     def __init__(self) -> None:
         self.runs: list[tuple[int, bool, float]] = []
+        self.texts = 0
 
     def enqueue(self, call_id: int, *, final: bool = False, delay: float = 0.0) -> None:
         self.runs.append((call_id, final, delay))
+
+    def send_texts(self) -> None:
+        self.texts += 1
 
 
 @pytest.fixture
@@ -67,6 +71,7 @@ def test_the_bridge_finalizing_a_call_runs_it_now_and_books_a_last_run(
     call_id = finished_call(tenant, lead, finalized=False, recording_status=None)
     crm.notify(EVENTS, call_id, "finalized")
     assert recorder.runs == [(call_id, False, 0.0), (call_id, True, 600)]
+    assert recorder.texts == 1  # what the call booked is texted as it ends
     assert load(call_id).pipeline["state"] == "queued"  # the intent is on the call
 
 
