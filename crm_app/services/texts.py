@@ -159,6 +159,7 @@ class Claim:
     body: str
     claimed_at: datetime
     recheck: bool
+    attempts: int  # this one included
 
 
 def _claim(now: datetime, tried: list[int]) -> Claim | None:
@@ -181,7 +182,7 @@ def _claim(now: datetime, tried: list[int]) -> Claim | None:
         recheck = row.state == TextState.SENDING.value
         row.state, row.claimed_at, row.attempts = TextState.SENDING.value, now, row.attempts + 1
         session.add(row)
-        return Claim(row.id, row.to_e164, row.from_e164, row.body, now, recheck)
+        return Claim(row.id, row.to_e164, row.from_e164, row.body, now, recheck, row.attempts)
 
 
 def _finish(claim: Claim, state: TextState, *, sid: str | None = None, error: str = "") -> None:
@@ -206,9 +207,7 @@ def _send(config: sms.SmsConfig, claim: Claim) -> None:
         )
         sent = found or sms.send(config, to=claim.to, from_=claim.from_, body=claim.body)
     except sms.SmsError as exc:
-        with unit_of_work() as session:
-            attempts = session.get(TextMessage, claim.id)
-        final = exc.permanent or (attempts is not None and attempts.attempts >= MAX_ATTEMPTS)
+        final = exc.permanent or claim.attempts >= MAX_ATTEMPTS
         logger.warning("text_not_sent text_id=%s error=%s final=%s", claim.id, exc, final)
         _finish(claim, TextState.FAILED if final else TextState.PENDING, error=str(exc))
         return

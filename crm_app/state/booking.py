@@ -22,12 +22,12 @@ from crm_app.services.auth import Principal
 from crm_app.services.errors import DomainError
 from crm_app.state.booking_views import (
     AppointmentDetail,
-    Option,
     appointment_detail,
     free_times,
     local_time,
 )
 from crm_app.state.lead import LeadState
+from crm_app.state.leads import Choice
 from crm_app.state.session import SessionState
 
 AUTO = "auto"  # the first calendar free at the time
@@ -40,7 +40,7 @@ class BookingActions(SessionState, mixin=True):
     booking_open: bool = False
     booking_error: str = ""
     lead_search: str = ""
-    lead_matches: list[Option] = []
+    lead_matches: list[Choice] = []
     book_lead_id: int = 0
     book_lead: str = ""
     book_day: str = ""
@@ -49,8 +49,8 @@ class BookingActions(SessionState, mixin=True):
     book_type: str = NO_TYPE
     book_title: str = ""
     time_options: list[str] = []
-    calendar_options: list[Option] = []
-    type_options: list[Option] = []
+    calendar_options: list[Choice] = []
+    type_options: list[Choice] = []
     detail_open: bool = False
     detail: AppointmentDetail = AppointmentDetail()
     detail_error: str = ""
@@ -65,11 +65,11 @@ class BookingActions(SessionState, mixin=True):
         with unit_of_work(read_only=True) as session:
             found = booking.calendars(session, principal.business_id)
             kinds = calendars.list_types(session, principal=principal)
-        self.calendar_options = [Option(AUTO, self._t("calendar.any_calendar"))] + [
-            Option(str(c.id), c.name) for c in found
+        self.calendar_options = [Choice(AUTO, self._t("calendar.any_calendar"))] + [
+            Choice(str(c.id), c.name) for c in found
         ]
-        self.type_options = [Option(NO_TYPE, self._t("calendar.no_type"))] + [
-            Option(str(k.id), f"{k.name} · {k.minutes}′") for k in kinds
+        self.type_options = [Choice(NO_TYPE, self._t("calendar.no_type"))] + [
+            Choice(str(k.id), f"{k.name} · {k.minutes}′") for k in kinds
         ]
 
     def _open_booking(self, day: str, clock: str) -> None:
@@ -110,7 +110,7 @@ class BookingActions(SessionState, mixin=True):
         self.lead_search = text
         with unit_of_work(read_only=True) as session:
             found = appointments.leads_to_book(session, principal=self._me(), q=text)
-        self.lead_matches = [Option(str(i), label) for i, label in found]
+        self.lead_matches = [Choice(str(i), label) for i, label in found]
 
     @rx.event
     def pick_lead(self, lead_id: str) -> None:

@@ -17,14 +17,6 @@ from crm_app.services.phones import display_phone
 
 
 @dataclass(frozen=True)
-class Option:
-    """A value of a select and its label."""
-
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
 class AppointmentDetail:
     """The appointment the detail dialog shows."""
 

@@ -13,7 +13,6 @@ from crm_app.services import appointments, booking, slots
 from crm_app.services.auth import Principal
 from crm_app.services.lead_query import is_row_id
 from crm_app.state.booking import BookingActions
-from crm_app.state.booking_views import Option
 from crm_app.state.calendar_views import (
     DayColumn,
     HourMark,
@@ -24,6 +23,7 @@ from crm_app.state.calendar_views import (
     span_of,
     week_start,
 )
+from crm_app.state.leads import Choice
 from crm_app.state.session import SessionState
 
 ALL = "all"
@@ -49,7 +49,7 @@ class CalendarState(BookingActions, SessionState):
     today_href: str = ""
     day_href: str = ""
     week_href: str = ""
-    calendars: list[Option] = []
+    calendars: list[Choice] = []
     total: int = 0
 
     def _read_url(self, principal: Principal) -> date:
@@ -112,8 +112,8 @@ class CalendarState(BookingActions, SessionState):
         )
         self.hours, self.total = hour_marks(first, last), len(booked)
         self.grid_height = f"{(last - first) * 56}px"
-        self.calendars = [Option(ALL, self._t("calendar.all_calendars"))] + [
-            Option(str(c.id), c.name) for c in every
+        self.calendars = [Choice(ALL, self._t("calendar.all_calendars"))] + [
+            Choice(str(c.id), c.name) for c in every
         ]
         self._links(anchor, shown, datetime.now(zone).date())
 
